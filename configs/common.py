@@ -1,0 +1,79 @@
+"""Helpers shared by the configs."""
+
+import ml_collections
+
+
+def parse_arg(arg: str | None, **defaults) -> ml_collections.ConfigDict:
+  """Parses "key=value,key=value" (the part after ':' in --config) into defaults.
+
+  Values take the type of their default; booleans accept True/False/1/0.
+
+  Raises:
+    ValueError: for a key that is not among the defaults or a malformed pair.
+  """
+  parsed = ml_collections.ConfigDict(defaults)
+  for item in filter(None, (arg or "").split(",")):
+    if "=" not in item:
+      raise ValueError(f"Config argument {item!r} is not of the form key=value.")
+    key, value = (s.strip() for s in item.split("=", 1))
+    if key not in defaults:
+      raise ValueError(
+          f"Unknown config argument {key!r}; known arguments: {sorted(defaults)}."
+      )
+    kind = type(defaults[key])
+    if kind is bool:
+      if value.lower() not in ("true", "false", "1", "0"):
+        raise ValueError(f"Config argument {key}={value!r} is not a boolean.")
+      parsed[key] = value.lower() in ("true", "1")
+    else:
+      parsed[key] = kind(value)
+  return parsed
+
+
+def base_config(arg) -> ml_collections.ConfigDict:
+  """Settings every data set shares; data set configs override the rest."""
+  config = ml_collections.ConfigDict()
+  config.seed = 0
+  config.model = dict(
+      hidden=128,
+      attention_size=128,
+      attention=arg.attention,
+      bidirectional=arg.bidirectional,
+      residual=True,
+  )
+  config.window = 32
+  config.stride = 8
+  config.batch_size = 64
+  config.num_epochs = 100
+  config.num_train_steps = 0  # > 0 overrides num_epochs.
+  # Decoder feedback y_{i-1} while training: "teacher_forcing", "own" or
+  # "scheduled" (teacher forcing decaying to own predictions).
+  config.feedback = "scheduled"
+  config.scheduled_sampling_steps = 2000
+  config.loss = "epe"
+  # Every RMSProp argument is explicit: optax's defaults differ from Keras's
+  # (the paper's) and PyTorch's.
+  config.optim = dict(
+      learning_rate=0.01,
+      schedule="constant",
+      warmup_steps=0,
+      decay=0.9,
+      eps=1e-7,
+      initial_scale=0.0,
+      eps_in_sqrt=False,
+      centered=False,
+      momentum=0.0,
+      nesterov=False,
+      bias_correction=False,
+      clip_global_norm=1.0,
+  )
+  config.augment = dict(max_rotation_degrees=30.0, flip_probability=0.5)
+  config.eval = dict(stride=16, batch_size=256, pck_thresholds=(20.0, 10.0))
+  config.log_every_steps = 50
+  config.eval_every_steps = 500
+  config.checkpoint_every_steps = 500
+  config.keep_checkpoints = 3
+  config.init_from = ""
+  config.data_dir = ""  # "" = TFDS's default (~/tensorflow_datasets or $TFDS_DATA_DIR).
+  config.deterministic = True
+  return config

@@ -1,0 +1,45 @@
+r"""Seq2seq pose correction on the embedded synthetic data set.
+
+python -m launch.train --config=configs/synthetic.py --workdir=/tmp/pose_refine/synthetic
+
+Ablations are variants of this file:
+
+python -m launch.train \
+    --config=configs/synthetic.py:attention=False,bidirectional=False \
+    --workdir=/tmp/pose_refine/synthetic_noatt_uni
+
+`runlocal=True` shrinks everything for a one-minute CPU run.
+"""
+
+from configs import common
+
+
+def get_config(arg=None):
+  arg = common.parse_arg(arg, attention=True, bidirectional=True, runlocal=False, seed=0)
+  config = common.base_config(arg)
+  config.seed = arg.seed
+  config.dataset = "synthetic_pose"
+  config.skeleton = "penn_action"
+  config.train_split = "train"
+  config.eval_split = "validation"
+  config.final_eval_split = "test"
+
+  # Fits the README's one-command demo in a few minutes on a 2-core CPU.
+  config.num_train_steps = 1500
+  config.optim.schedule = "warmup_cosine"
+  config.optim.warmup_steps = 100
+
+  if arg.runlocal:
+    config.dataset = "synthetic_pose/small"
+    config.model.hidden = 32
+    config.model.attention_size = 32
+    config.window = 16
+    config.batch_size = 16
+    config.num_train_steps = 60
+    config.scheduled_sampling_steps = 40
+    config.log_every_steps = 10
+    config.eval_every_steps = 30
+    config.checkpoint_every_steps = 30
+    config.eval.stride = 8
+    config.eval.batch_size = 64
+  return config

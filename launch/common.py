@@ -1,0 +1,43 @@
+"""Start-up shared by the launchers: determinism flags, caches, multi-host."""
+
+import os
+
+from absl import logging
+
+_GPU_DETERMINISM_FLAGS = "--xla_gpu_deterministic_ops=true"
+
+
+def _quiet_libraries(record) -> bool:
+  """Drops INFO chatter from Orbax, TFDS and grain; keeps their warnings."""
+  noisy = ("orbax", "tensorflow_datasets", "grain", "etils")
+  return record.levelno > 20 or not any(f"/{n}/" in record.pathname for n in noisy)
+
+
+def setup(config=None) -> None:
+  """Prepares JAX before its backend starts.
+
+  With `config.deterministic`, GPU programs use deterministic reductions and
+  scatters (slower, bit-reproducible on the same GPU model and software).
+  Also turns on the persistent compilation cache and, when the environment
+  describes several processes, starts multi-process JAX.
+  """
+  if config is not None and config.get("deterministic", False):
+    flags = os.environ.get("XLA_FLAGS", "")
+    if "xla_gpu_deterministic_ops" not in flags:
+      os.environ["XLA_FLAGS"] = f"{flags} {_GPU_DETERMINISM_FLAGS}".strip()
+  import jax  # pylint: disable=g-import-not-at-top
+
+  cache = os.environ.get(
+      "POSE_REFINE_COMPILATION_CACHE",
+      os.path.join(os.path.expanduser("~"), ".cache", "pose_refine", "jax"),
+  )
+  if cache:
+    jax.config.update("jax_compilation_cache_dir", cache)
+    jax.config.update("jax_persistent_cache_min_compile_time_secs", 1.0)
+  from pose_refine import sharding  # pylint: disable=g-import-not-at-top
+
+  sharding.initialize_distributed()
+  logging.set_verbosity(logging.INFO)
+  logging.get_absl_handler().addFilter(_quiet_libraries)
+  logging.info("JAX %s on %s: %d devices.", jax.__version__, jax.default_backend(),
+               jax.device_count())

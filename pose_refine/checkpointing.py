@@ -1,0 +1,120 @@
+"""Checkpoints: the only module that talks to Orbax.
+
+One CheckpointManager holds three items per step: "state" (parameters,
+optimiser state, step), "config" (JSON) and "data" (the grain iterator's
+state of this process). Orbax writes each step into a temporary directory
+and renames it when complete, so a step directory that exists under its
+final name was written whole; temporary leftovers of a killed run are
+removed and never loaded.
+"""
+
+import json
+
+import grain
+import jax
+import orbax.checkpoint as ocp
+from etils import epath
+
+
+class CheckpointError(RuntimeError):
+  """A checkpoint exists but cannot be loaded."""
+
+
+class Checkpointer:
+  """Saves and restores train state + config + data iterator state."""
+
+  def __init__(self, directory, *, max_to_keep: int = 3, async_save: bool = True):
+    self.directory = epath.Path(directory)
+    self._manager = ocp.CheckpointManager(
+        self.directory,
+        options=ocp.CheckpointManagerOptions(
+            max_to_keep=max_to_keep,
+            create=True,
+            enable_async_checkpointing=async_save,
+            cleanup_tmp_directories=True,
+        ),
+        item_handlers={
+            "state": ocp.StandardCheckpointHandler(),
+            "config": ocp.JsonCheckpointHandler(),
+            "data": grain.checkpoint.CheckpointHandler(),
+        },
+    )
+
+  def latest_step(self) -> int | None:
+    return self._manager.latest_step()
+
+  def save(self, step: int, state, config, data_iterator, *, force: bool = False) -> bool:
+    """Starts an (asynchronous) save; returns whether one was started."""
+    return self._manager.save(
+        step,
+        args=ocp.args.Composite(
+            state=ocp.args.StandardSave(state),
+            config=ocp.args.JsonSave(json.loads(config.to_json_best_effort())),
+            data=grain.checkpoint.CheckpointSave(data_iterator),
+        ),
+        force=force,
+    )
+
+  def restore(self, step: int, abstract_state, data_iterator):
+    """Restores `step` into the shapes/shardings of `abstract_state`.
+
+    The data iterator is restored in place.
+
+    Raises:
+      CheckpointError: naming the step's directory if it cannot be read.
+    """
+    try:
+      restored = self._manager.restore(
+          step,
+          args=ocp.args.Composite(
+              state=ocp.args.StandardRestore(abstract_state),
+              data=grain.checkpoint.CheckpointRestore(data_iterator),
+          ),
+      )
+    except Exception as error:  # Orbax raises many types for bad files.
+      raise CheckpointError(
+          f"Checkpoint {self.directory / str(step)} is damaged or incompatible "
+          f"with this config ({type(error).__name__}: {error}). Remove that "
+          "directory to resume from the previous checkpoint, or use a new --workdir."
+      ) from error
+    return restored["state"]
+
+  def wait(self) -> None:
+    """Blocks until asynchronous saves are on disk."""
+    self._manager.wait_until_finished()
+
+  def close(self) -> None:
+    self._manager.wait_until_finished()
+    self._manager.close()
+
+
+def restore_params(directory, abstract_state):
+  """Parameters of the latest checkpoint under `directory` (for init_from)."""
+  directory = epath.Path(directory)
+  manager = ocp.CheckpointManager(
+      directory,
+      options=ocp.CheckpointManagerOptions(read_only=True),
+      item_handlers={"state": ocp.StandardCheckpointHandler()},
+  )
+  step = manager.latest_step()
+  if step is None:
+    raise CheckpointError(
+        f"config.init_from={str(directory)!r} holds no complete checkpoint; "
+        "point it at the workdir's 'checkpoints' directory of a finished run."
+    )
+  try:
+    restored = manager.restore(
+        step, args=ocp.args.Composite(state=ocp.args.StandardRestore(abstract_state))
+    )
+  except Exception as error:
+    raise CheckpointError(
+        f"Cannot load parameters from {directory / str(step)}: {error}. The "
+        "model config must match the one that checkpoint was trained with."
+    ) from error
+  manager.close()
+  return restored["state"].params
+
+
+def abstract_like(tree):
+  """ShapeDtypeStructs (with shardings) of a pytree of arrays."""
+  return jax.tree.map(ocp.utils.to_shape_dtype_struct, tree)

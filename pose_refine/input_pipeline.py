@@ -1,0 +1,187 @@
+"""Windows, augmentation and the grain loader over TFDS ArrayRecord data.
+
+A data set holds one example per video with "poses" [time, joints, 2]
+(estimates, NaN where missing), "confidence" [time, joints], "ground_truth"
+[time, joints, 2] and "ground_truth_valid" [time, joints]. Training cuts the
+videos into fixed-length windows with a stride, shuffles them with grain
+(a new permutation every epoch, all from one seed), augments each window
+with one random rotation and flip for all its frames, and batches them.
+"""
+
+import dataclasses
+import math
+
+import grain
+import numpy as np
+import tensorflow_datasets as tfds
+
+from pose_refine import skeletons
+
+FIELDS = ("poses", "confidence", "ground_truth", "ground_truth_valid")
+
+
+def load_split(name: str, split: str, data_dir: str | None) -> list[dict[str, np.ndarray]]:
+  """Reads a whole split into memory, preparing the data set if needed.
+
+  Pose data is small (100k frames of 13 joints is ~15 MB), so windows are cut
+  from in-memory arrays rather than decoded again for every window.
+
+  Args:
+    name: TFDS name, optionally with a config ("synthetic_pose/small").
+    split: TFDS split name.
+    data_dir: where TFDS keeps prepared data sets.
+
+  Returns:
+    One dict of numpy arrays per video, in the data set's stored order.
+  """
+  import datasets  # noqa: F401  Registers the project's builders.
+
+  builder = tfds.builder(name, data_dir=data_dir or None, file_format="array_record")
+  builder.download_and_prepare()
+  source = builder.as_data_source(split=split)
+  videos = []
+  for i in range(len(source)):
+    example = source[i]
+    videos.append({
+        "video_id": example["video_id"].decode() if isinstance(example["video_id"], bytes)
+        else str(example["video_id"]),
+        **{k: np.asarray(example[k]) for k in FIELDS},
+    })
+  return videos
+
+
+def window_starts(length: int, window: int, stride: int) -> list[int]:
+  """Start frames of windows covering [0, length); the last one is flush.
+
+  A video shorter than the window gives one window starting at 0 (padded).
+  """
+  if length <= window:
+    return [0]
+  starts = list(range(0, length - window + 1, stride))
+  if starts[-1] != length - window:
+    starts.append(length - window)
+  return starts
+
+
+def cut_window(video: dict[str, np.ndarray], start: int, window: int) -> dict[str, np.ndarray]:
+  """Frames [start, start + window) of a video, padded with missing frames."""
+  out = {}
+  for key in (k for k in FIELDS if k in video):
+    values = video[key][start : start + window]
+    pad = window - values.shape[0]
+    if pad:
+      fill = np.nan if key in ("poses", "ground_truth") else 0
+      values = np.concatenate(
+          [values, np.full((pad,) + values.shape[1:], fill, values.dtype)]
+      )
+    out[key] = values
+  return out
+
+
+class WindowSource(grain.sources.RandomAccessDataSource):
+  """Random access to every window of a list of videos."""
+
+  def __init__(self, videos, window: int, stride: int):
+    self._videos = videos
+    self._window = window
+    self._index = [
+        (v, s)
+        for v, video in enumerate(videos)
+        for s in window_starts(len(video["poses"]), window, stride)
+    ]
+
+  def __len__(self):
+    return len(self._index)
+
+  def __getitem__(self, index):
+    video, start = self._index[index]
+    return cut_window(self._videos[video], start, self._window)
+
+
+def rotate_about(points: np.ndarray, centre: np.ndarray, angle: float) -> np.ndarray:
+  """Rotates [..., 2] points by `angle` radians about `centre` [2]."""
+  cos, sin = np.cos(angle), np.sin(angle)
+  rotation = np.array([[cos, -sin], [sin, cos]], points.dtype)
+  return (points - centre) @ rotation.T + centre
+
+
+def flip_left_right(window: dict[str, np.ndarray], centre_x: float, skeleton) -> dict:
+  """Mirrors a window about x = centre_x and swaps left and right joints."""
+  perm = skeleton.flip_permutation
+  out = dict(window)
+  for key in ("poses", "ground_truth"):
+    flipped = window[key][:, perm].copy()
+    flipped[..., 0] = 2 * centre_x - flipped[..., 0]
+    out[key] = flipped
+  for key in ("confidence", "ground_truth_valid"):
+    out[key] = window[key][:, perm]
+  return out
+
+
+def person_centre(window: dict[str, np.ndarray]) -> np.ndarray:
+  """Mean of the window's valid ground-truth joints (else of its estimates)."""
+  points = window["ground_truth"][window["ground_truth_valid"]]
+  if not len(points):
+    points = window["poses"][window["confidence"] > 0]
+  points = points[np.all(np.isfinite(points), -1)]
+  return points.mean(0) if len(points) else np.zeros(2, np.float32)
+
+
+@dataclasses.dataclass(frozen=True)
+class Augment(grain.transforms.RandomMap):
+  """One random rotation and flip, the same for every frame of a window."""
+
+  skeleton: skeletons.Skeleton
+  max_rotation_degrees: float = 30.0
+  flip_probability: float = 0.5
+
+  def random_map(self, window, rng: np.random.Generator):
+    centre = person_centre(window)
+    angle = math.radians(rng.uniform(-self.max_rotation_degrees, self.max_rotation_degrees))
+    flip = rng.random() < self.flip_probability
+    out = dict(window)
+    for key in ("poses", "ground_truth"):
+      out[key] = rotate_about(window[key], centre, angle).astype(np.float32)
+    if flip:
+      out = flip_left_right(out, float(centre[0]), self.skeleton)
+    return out
+
+
+def train_loader(
+    videos,
+    *,
+    skeleton: skeletons.Skeleton,
+    window: int,
+    stride: int,
+    global_batch_size: int,
+    num_epochs: int,
+    data_seed: int,
+    augment_seed: int,
+    augment: dict,
+    process_index: int,
+    process_count: int,
+) -> grain.MapDataset:
+  """The training stream of this process: its share of every global batch.
+
+  Element k of the shuffled, repeated stream goes to process k % count, so
+  the processes read disjoint slices that together cover every window.
+
+  Returns:
+    A MapDataset of batches of [global_batch_size / process_count] windows;
+    `iter(ds.to_iter_dataset())` gives a checkpointable iterator.
+  """
+  if global_batch_size % process_count:
+    raise ValueError(
+        f"Batch size {global_batch_size} is not divisible by the {process_count} "
+        "processes; choose a multiple of the process count."
+    )
+  ds = grain.MapDataset.source(WindowSource(videos, window, stride))
+  ds = ds.shuffle(seed=data_seed).repeat(num_epochs)
+  ds = ds[process_index::process_count]
+  if augment:
+    ds = ds.random_map(Augment(skeleton, **augment), seed=augment_seed)
+  return ds.batch(global_batch_size // process_count, drop_remainder=True)
+
+
+def steps_per_epoch(videos, window: int, stride: int, global_batch_size: int) -> int:
+  return len(WindowSource(videos, window, stride)) // global_batch_size

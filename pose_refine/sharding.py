@@ -1,0 +1,77 @@
+"""Device mesh, shardings and multi-host start-up.
+
+Data parallelism is expressed with `jax.jit` over a Mesh with one "data"
+axis: batches are split along it, the train state is replicated, and XLA
+inserts the gradient all-reduce.
+"""
+
+import os
+
+import jax
+import numpy as np
+from absl import logging
+from jax.sharding import NamedSharding
+from jax.sharding import PartitionSpec as P
+
+
+def initialize_distributed() -> None:
+  """Starts multi-process JAX when the environment asks for it.
+
+  Explicit variables (POSE_REFINE_COORDINATOR, POSE_REFINE_NUM_PROCESSES,
+  POSE_REFINE_PROCESS_ID) come first; otherwise a SLURM allocation with more
+  than one task is detected and `jax.distributed.initialize()` reads it. A
+  single process does nothing.
+  """
+  if jax.distributed.is_initialized():
+    return
+  coordinator = os.environ.get("POSE_REFINE_COORDINATOR")
+  if coordinator:
+    if jax.default_backend() == "cpu" or os.environ.get("JAX_PLATFORMS") == "cpu":
+      jax.config.update("jax_cpu_collectives_implementation", "gloo")
+    jax.distributed.initialize(
+        coordinator_address=coordinator,
+        num_processes=int(os.environ["POSE_REFINE_NUM_PROCESSES"]),
+        process_id=int(os.environ["POSE_REFINE_PROCESS_ID"]),
+    )
+  elif int(os.environ.get("SLURM_NTASKS", "1")) > 1:
+    jax.distributed.initialize()
+  else:
+    return
+  logging.info(
+      "Process %d of %d, %d local of %d devices.",
+      jax.process_index(), jax.process_count(),
+      jax.local_device_count(), jax.device_count(),
+  )
+
+
+def make_mesh() -> jax.sharding.Mesh:
+  """A 1D mesh over every device of every process."""
+  return jax.make_mesh(
+      (jax.device_count(),), ("data",), axis_types=(jax.sharding.AxisType.Auto,)
+  )
+
+
+def data_sharding(mesh) -> NamedSharding:
+  return NamedSharding(mesh, P("data"))
+
+
+def replicated(mesh) -> NamedSharding:
+  return NamedSharding(mesh, P())
+
+
+def check_batch_size(global_batch_size: int, mesh) -> None:
+  devices = mesh.devices.size
+  if global_batch_size % devices:
+    raise ValueError(
+        f"config.batch_size={global_batch_size} is not divisible by the "
+        f"{devices} devices of the mesh; use a multiple of {devices}."
+    )
+
+
+def to_global(local_batch, mesh):
+  """Assembles each process's slice of the batch into global arrays."""
+  sharding = data_sharding(mesh)
+  return jax.tree.map(
+      lambda x: jax.make_array_from_process_local_data(sharding, np.asarray(x)),
+      local_batch,
+  )

@@ -1,0 +1,129 @@
+"""Windows, augmentation and the grain loader."""
+
+import numpy as np
+import pytest
+
+from pose_refine import input_pipeline
+from pose_refine import skeletons
+
+SKELETON = skeletons.PENN_ACTION
+
+
+def _window(seed=0, time=8):
+  rng = np.random.default_rng(seed)
+  gt = rng.normal(200, 50, (time, SKELETON.num_joints, 2)).astype(np.float32)
+  return {
+      "poses": gt + rng.normal(0, 3, gt.shape).astype(np.float32),
+      "confidence": rng.uniform(0, 1, gt.shape[:2]).astype(np.float32),
+      "ground_truth": gt,
+      "ground_truth_valid": rng.random(gt.shape[:2]) > 0.1,
+  }
+
+
+def test_window_starts_cover_every_frame():
+  assert input_pipeline.window_starts(10, 4, 3) == [0, 3, 6]
+  assert input_pipeline.window_starts(11, 4, 3) == [0, 3, 6, 7]
+  assert input_pipeline.window_starts(3, 4, 2) == [0]
+
+
+def test_short_video_is_padded_with_missing_frames():
+  video = _window(time=3)
+  window = input_pipeline.cut_window(video, 0, 5)
+  assert window["poses"].shape[0] == 5
+  assert np.all(np.isnan(window["poses"][3:]))
+  assert np.all(window["confidence"][3:] == 0)
+  assert not np.any(window["ground_truth_valid"][3:])
+
+
+def test_flip_swaps_left_and_right():
+  window = _window()
+  flipped = input_pipeline.flip_left_right(window, 100.0, SKELETON)
+  left, right = SKELETON.index("left_wrist"), SKELETON.index("right_wrist")
+  for key in ("poses", "ground_truth"):
+    np.testing.assert_allclose(flipped[key][:, left, 0], 200.0 - window[key][:, right, 0])
+    np.testing.assert_allclose(flipped[key][:, left, 1], window[key][:, right, 1])
+  np.testing.assert_array_equal(flipped["confidence"][:, left], window["confidence"][:, right])
+  head = SKELETON.index("head")
+  np.testing.assert_allclose(flipped["poses"][:, head, 0], 200.0 - window["poses"][:, head, 0])
+  twice = input_pipeline.flip_left_right(flipped, 100.0, SKELETON)
+  np.testing.assert_allclose(twice["poses"], window["poses"], rtol=1e-6)
+
+
+def test_flip_keeps_a_person_facing_the_camera_consistent():
+  """After a flip, the left shoulder lies on the other side of the right one."""
+  window = _window()
+  left, right = SKELETON.index("left_shoulder"), SKELETON.index("right_shoulder")
+  window["ground_truth"][:, left, 0] = 260.0
+  window["ground_truth"][:, right, 0] = 140.0
+  flipped = input_pipeline.flip_left_right(window, 200.0, SKELETON)
+  assert np.all(flipped["ground_truth"][:, left, 0] > flipped["ground_truth"][:, right, 0])
+
+
+def test_rotation_preserves_bone_lengths():
+  window = _window()
+  augment = input_pipeline.Augment(SKELETON, max_rotation_degrees=30.0, flip_probability=0.5)
+  rotated = augment.random_map(window, np.random.default_rng(4))
+  for key in ("poses", "ground_truth"):
+    for a, b in SKELETON.bones:
+      before = np.linalg.norm(window[key][:, a] - window[key][:, b], axis=-1)
+      after = np.linalg.norm(rotated[key][:, a] - rotated[key][:, b], axis=-1)
+      np.testing.assert_allclose(after, before, rtol=1e-4)
+  assert not np.allclose(rotated["ground_truth"], window["ground_truth"])
+
+
+def test_rotation_stays_within_the_configured_range():
+  window = _window()
+  window["ground_truth_valid"][:] = True
+  centre = input_pipeline.person_centre(window)
+  augment = input_pipeline.Augment(SKELETON, max_rotation_degrees=30.0, flip_probability=0.0)
+  for seed in range(20):
+    out = augment.random_map(window, np.random.default_rng(seed))
+    before = window["ground_truth"][0, 0] - centre
+    after = out["ground_truth"][0, 0] - centre
+    cross = before[0] * after[1] - before[1] * after[0]
+    angle = np.degrees(np.arctan2(cross, before @ after))
+    assert abs(angle) <= 30.0 + 1e-3
+
+
+def _loader(videos, **kwargs):
+  args = dict(
+      skeleton=SKELETON, window=8, stride=4, global_batch_size=4, num_epochs=2,
+      data_seed=1, augment_seed=2, augment={"max_rotation_degrees": 30.0},
+      process_index=0, process_count=1,
+  )
+  args.update(kwargs)
+  return input_pipeline.train_loader(videos, **args)
+
+
+def _videos():
+  return [_window(seed=i, time=20 + 3 * i) for i in range(5)]
+
+
+def test_loader_is_deterministic_and_resumable():
+  videos = _videos()
+  first = [b["poses"] for b in _loader(videos)]
+  second = [b["poses"] for b in _loader(videos)]
+  np.testing.assert_array_equal(np.stack(first), np.stack(second))
+  iterator = iter(_loader(videos).to_iter_dataset())
+  for _ in range(3):
+    next(iterator)
+  state = iterator.get_state()
+  resumed = iter(_loader(videos).to_iter_dataset())
+  resumed.set_state(state)
+  np.testing.assert_array_equal(next(resumed)["poses"], first[3])
+  other = [b["poses"] for b in _loader(videos, data_seed=7)]
+  assert not np.array_equal(np.stack(first), np.stack(other))
+
+
+def test_processes_read_disjoint_slices_that_cover_each_global_batch():
+  videos = _videos()
+  kwargs = dict(augment={})
+  whole = list(_loader(videos, **kwargs))
+  parts = [list(_loader(videos, process_index=p, process_count=2, **kwargs)) for p in (0, 1)]
+  assert len(parts[0]) == len(parts[1]) == len(whole)
+  for step, batch in enumerate(whole):
+    union = np.concatenate([parts[0][step]["poses"], parts[1][step]["poses"]])
+    key = lambda a: sorted(map(bytes, a))  # Order within a batch may differ.
+    assert key(union) == key(batch["poses"])
+  with pytest.raises(ValueError, match="not divisible by the 3 processes"):
+    _loader(videos, process_count=3)
