@@ -28,18 +28,19 @@ def get_config(arg=None):
   config.num_train_steps = 1500
   config.optim.schedule = "warmup_cosine"
   config.optim.warmup_steps = 100
+  config.scheduled_sampling_steps = 1000
 
   if arg.runlocal:
     config.dataset = "synthetic_pose/small"
-    config.model.hidden = 32
+    config.model.hidden = 64
     config.model.attention_size = 32
     config.window = 16
-    config.batch_size = 16
-    config.num_train_steps = 60
-    config.scheduled_sampling_steps = 40
-    config.log_every_steps = 10
-    config.eval_every_steps = 30
-    config.checkpoint_every_steps = 30
+    config.batch_size = 32
+    config.num_train_steps = 400
+    config.scheduled_sampling_steps = 200
+    config.log_every_steps = 50
+    config.eval_every_steps = 200
+    config.checkpoint_every_steps = 200
     config.eval.stride = 8
     config.eval.batch_size = 64
   return config

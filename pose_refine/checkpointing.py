@@ -88,13 +88,16 @@ class Checkpointer:
     self._manager.close()
 
 
-def restore_params(directory, abstract_state):
-  """Parameters of the latest checkpoint under `directory` (for init_from)."""
+def restore_params(directory, abstract_params):
+  """Parameters of the latest checkpoint under `directory` (for init_from).
+
+  Only the parameters are read, so the new run may use another optimiser.
+  """
   directory = epath.Path(directory)
   manager = ocp.CheckpointManager(
       directory,
       options=ocp.CheckpointManagerOptions(read_only=True),
-      item_handlers={"state": ocp.StandardCheckpointHandler()},
+      item_handlers={"state": ocp.PyTreeCheckpointHandler()},
   )
   step = manager.latest_step()
   if step is None:
@@ -103,8 +106,16 @@ def restore_params(directory, abstract_state):
         "point it at the workdir's 'checkpoints' directory of a finished run."
     )
   try:
+    item = {"params": abstract_params}
     restored = manager.restore(
-        step, args=ocp.args.Composite(state=ocp.args.StandardRestore(abstract_state))
+        step,
+        args=ocp.args.Composite(
+            state=ocp.args.PyTreeRestore(
+                item,
+                restore_args=ocp.checkpoint_utils.construct_restore_args(item),
+                partial_restore=True,
+            )
+        ),
     )
   except Exception as error:
     raise CheckpointError(
@@ -112,7 +123,7 @@ def restore_params(directory, abstract_state):
         "model config must match the one that checkpoint was trained with."
     ) from error
   manager.close()
-  return restored["state"].params
+  return restored["state"]["params"]
 
 
 def abstract_like(tree):

@@ -12,8 +12,10 @@ import dataclasses
 import math
 
 import grain
+import jax
 import numpy as np
 import tensorflow_datasets as tfds
+from jax.experimental import multihost_utils
 
 from pose_refine import skeletons
 
@@ -37,6 +39,11 @@ def load_split(name: str, split: str, data_dir: str | None) -> list[dict[str, np
   import datasets  # noqa: F401  Registers the project's builders.
 
   builder = tfds.builder(name, data_dir=data_dir or None, file_format="array_record")
+  if jax.process_count() > 1:
+    # One process writes the data set; the others wait, then read it.
+    if jax.process_index() == 0:
+      builder.download_and_prepare()
+    multihost_utils.sync_global_devices(f"prepare {name}")
   builder.download_and_prepare()
   source = builder.as_data_source(split=split)
   videos = []
@@ -161,10 +168,12 @@ def train_loader(
     process_index: int,
     process_count: int,
 ) -> grain.MapDataset:
-  """The training stream of this process: its share of every global batch.
+  """The training stream of this process: its slice of every global batch.
 
-  Element k of the shuffled, repeated stream goes to process k % count, so
-  the processes read disjoint slices that together cover every window.
+  The stream is one global sequence of windows (shuffled anew each epoch,
+  augmented by index), cut into global batches; process p reads the p-th
+  contiguous slice of each. So the global batches, and their order, are the
+  same whatever the process count, and no window is read twice or skipped.
 
   Returns:
     A MapDataset of batches of [global_batch_size / process_count] windows;
@@ -177,10 +186,12 @@ def train_loader(
     )
   ds = grain.MapDataset.source(WindowSource(videos, window, stride))
   ds = ds.shuffle(seed=data_seed).repeat(num_epochs)
-  ds = ds[process_index::process_count]
   if augment:
+    # Before slicing, so a window's augmentation depends on its global index only.
     ds = ds.random_map(Augment(skeleton, **augment), seed=augment_seed)
-  return ds.batch(global_batch_size // process_count, drop_remainder=True)
+  ds = ds.batch(global_batch_size // process_count, drop_remainder=True)
+  ds = ds[: len(ds) // process_count * process_count]
+  return ds[process_index::process_count]
 
 
 def steps_per_epoch(videos, window: int, stride: int, global_batch_size: int) -> int:

@@ -26,8 +26,8 @@ def initialize_distributed() -> None:
     return
   coordinator = os.environ.get("POSE_REFINE_COORDINATOR")
   if coordinator:
-    if jax.default_backend() == "cpu" or os.environ.get("JAX_PLATFORMS") == "cpu":
-      jax.config.update("jax_cpu_collectives_implementation", "gloo")
+    # Collectives between CPU devices of different processes; GPUs use NCCL.
+    jax.config.update("jax_cpu_collectives_implementation", "gloo")
     jax.distributed.initialize(
         coordinator_address=coordinator,
         num_processes=int(os.environ["POSE_REFINE_NUM_PROCESSES"]),
@@ -44,10 +44,11 @@ def initialize_distributed() -> None:
   )
 
 
-def make_mesh() -> jax.sharding.Mesh:
-  """A 1D mesh over every device of every process."""
+def make_mesh(devices=None) -> jax.sharding.Mesh:
+  """A 1D "data" mesh over `devices` (default: every device of every process)."""
+  devices = jax.devices() if devices is None else list(devices)
   return jax.make_mesh(
-      (jax.device_count(),), ("data",), axis_types=(jax.sharding.AxisType.Auto,)
+      (len(devices),), ("data",), axis_types=(jax.sharding.AxisType.Auto,), devices=devices
   )
 
 

@@ -1,5 +1,6 @@
 """Training and evaluation loop: train_step, evaluate, train_and_evaluate."""
 
+import hashlib
 import json
 import signal
 import time
@@ -22,6 +23,7 @@ from pose_refine import models
 from pose_refine import normalization
 from pose_refine import sharding
 from pose_refine import skeletons
+from pose_refine import tensorboard
 
 
 @flax.struct.dataclass
@@ -144,12 +146,12 @@ def make_train_step(model, optimizer, config):
     updates, opt_state = optimizer.update(grads, state.opt_state, state.params)
     params = optax.apply_updates(state.params, updates)
     new_state = state.replace(step=state.step + 1, params=params, opt_state=opt_state)
-    return new_state, {"loss": loss, "grad_norm": optax.global_norm(grads)}
+    return new_state, {"loss": loss, "grad_norm": optax.tree.norm(grads)}
 
   return train_step
 
 
-def init_state(model, optimizer, config, mesh, rng, window: int, num_joints: int):
+def init_state(model, optimizer, mesh, rng, window: int, num_joints: int):
   """A replicated TrainState, built directly with its output sharding."""
 
   def init(rng):
@@ -200,10 +202,19 @@ def evaluate(predict_fn, params, videos, *, config, skeleton, mesh) -> dict[str,
 def results_table(results, threshold, skeleton, title) -> str:
   columns = list(skeleton.groups) + ["Average"]
   rows = {
-      name: {c: values[f"pck@{threshold:g}/{c}"] for c in columns}
-      for name, values in results.items()
+      name: {c: results[name][f"pck@{threshold:g}/{c}"] for c in columns}
+      for name in ("raw", "refined")
   }
   return metrics.format_table(rows, title)
+
+
+def params_fingerprint(params) -> str:
+  """SHA-256 of every parameter's bytes, in tree order: equal iff bit-identical."""
+  digest = hashlib.sha256()
+  for path, leaf in jax.tree_util.tree_leaves_with_path(params):
+    digest.update(jax.tree_util.keystr(path).encode())
+    digest.update(np.ascontiguousarray(jax.device_get(leaf)).tobytes())
+  return digest.hexdigest()
 
 
 class MetricsLog:
@@ -294,7 +305,7 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> dict[
   model = create_model(config, skeleton)
   optimizer = create_optimizer(config, total_steps)
   state, state_sharding = init_state(
-      model, optimizer, config, mesh, run_seeds["init"], config.window, skeleton.num_joints
+      model, optimizer, mesh, run_seeds["init"], config.window, skeleton.num_joints
   )
 
   checkpointer = checkpointing.Checkpointer(
@@ -306,7 +317,9 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> dict[
     state = checkpointer.restore(latest, checkpointing.abstract_like(state), data_iterator)
     logging.info("Resumed from %s at step %d.", checkpointer.directory, latest)
   elif config.init_from:
-    params = checkpointing.restore_params(config.init_from, checkpointing.abstract_like(state))
+    params = checkpointing.restore_params(
+        config.init_from, checkpointing.abstract_like(state.params)
+    )
     state = state.replace(params=params)
     logging.info("Initialised parameters from %s.", config.init_from)
   start_step = int(state.step)
@@ -335,6 +348,7 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> dict[
     pending[0].clear(), pending[1].clear()
     return values
 
+  writer = tensorboard.SummaryWriter(workdir / "tensorboard") if is_main else None
   stop = _StopSignal()
   pending = ([], [])
   last_eval = {}
@@ -366,12 +380,17 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> dict[
               for key, value in row.items()
           }
           log.write({"step": step, **last_eval})
+          if writer:
+            writer.scalars(step, {k: v for k, v in last_eval.items() if "/pck@" not in k
+                                  or k.endswith("Average")})
         pck_key = f"{config.eval_split}/refined/pck@{config.eval.pck_thresholds[0]:g}/Average"
         if is_main:
           log.write(
               {"step": step, "steps_per_s": rate, "frames_per_s": rate * frames_per_step},
               timing=True,
           )
+          writer.scalars(step, {"train/" + k: v for k, v in values.items()}
+                         | {"train/steps_per_s": rate})
           logging.info(
               "step %d/%d  loss %.4f  %s PCK %s  %.2f steps/s  %.0f frames/s",
               step, total_steps, values["loss"], config.eval_split,
@@ -383,11 +402,12 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> dict[
         checkpointer.save(step, state, config, data_iterator, force=True)
       if stop.requested:
         logging.warning("SIGTERM: saved a checkpoint at step %d; exiting.", step)
-        checkpointer.close()
         raise SystemExit(143)
   finally:
     stop.restore()
-    checkpointer.wait()
+    if writer:
+      writer.close()
+    checkpointer.close()  # Waits for asynchronous saves to be on disk.
 
   test_videos = input_pipeline.load_split(
       config.dataset, config.final_eval_split, config.data_dir
@@ -395,21 +415,33 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> dict[
   results = evaluate(
       predict_fn, state.params, test_videos, config=config, skeleton=skeleton, mesh=mesh
   )
-  checkpointer.close()
+  results["params_sha256"] = params_fingerprint(state.params)
   if is_main:
-    tables = [
-        results_table(
-            results, threshold, skeleton,
-            f"PCK@{threshold:g}px on {config.dataset}:{config.final_eval_split} (%)",
-        )
-        for threshold in config.eval.pck_thresholds
-    ]
-    summary = "\n\n".join(tables) + (
-        f"\n\nMean error (px): raw {results['raw']['mean_error']:.2f}, "
-        f"refined {results['refined']['mean_error']:.2f}\n"
-    )
-    (workdir / "results.json").write_text(json.dumps(results, indent=2, sort_keys=True))
-    (workdir / "results.md").write_text(summary)
-    print(summary, flush=True)
+    write_report(results, config, skeleton, config.final_eval_split, workdir / "results")
   return results
+
+
+def write_report(results, config, skeleton, split, path_prefix) -> str:
+  """Prints raw-vs-refined tables and writes them to <prefix>.md and .json."""
+  tables = [
+      results_table(
+          results, threshold, skeleton, f"PCK@{threshold:g}px on {config.dataset}:{split} (%)"
+      )
+      for threshold in config.eval.pck_thresholds
+  ]
+  summary = "\n\n".join(tables) + (
+      f"\n\nMean error (px, over joints each method reports): raw "
+      f"{results['raw']['mean_error']:.2f}, refined {results['refined']['mean_error']:.2f}\n"
+  )
+  path_prefix = epath.Path(path_prefix)
+  _write_atomically(path_prefix.with_suffix(".json"), json.dumps(results, indent=2, sort_keys=True))
+  _write_atomically(path_prefix.with_suffix(".md"), summary)
+  print(summary, flush=True)
+  return summary
+
+
+def _write_atomically(path: epath.Path, text: str) -> None:
+  temporary = path.with_name(path.name + ".tmp")
+  temporary.write_text(text)
+  temporary.replace(path)
 
