@@ -9,11 +9,20 @@ removed and never loaded.
 """
 
 import json
+import os
 
 import grain
 import jax
 import orbax.checkpoint as ocp
 from etils import epath
+
+
+def _absolute(directory) -> epath.Path:
+  """Orbax needs absolute paths; relative local ones are taken from the cwd."""
+  text = os.fspath(directory)
+  if "://" in text:  # gs://, s3://, ...
+    return epath.Path(text)
+  return epath.Path(os.path.abspath(text))
 
 
 class CheckpointError(RuntimeError):
@@ -24,7 +33,7 @@ class Checkpointer:
   """Saves and restores train state + config + data iterator state."""
 
   def __init__(self, directory, *, max_to_keep: int = 3, async_save: bool = True):
-    self.directory = epath.Path(directory)
+    self.directory = _absolute(directory)
     self._manager = ocp.CheckpointManager(
         self.directory,
         options=ocp.CheckpointManagerOptions(
@@ -93,7 +102,7 @@ def restore_params(directory, abstract_params):
 
   Only the parameters are read, so the new run may use another optimiser.
   """
-  directory = epath.Path(directory)
+  directory = _absolute(directory)
   manager = ocp.CheckpointManager(
       directory,
       options=ocp.CheckpointManagerOptions(read_only=True),

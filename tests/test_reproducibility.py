@@ -138,6 +138,19 @@ def _iterator():
   return iter(ds.to_iter_dataset())
 
 
+def test_relative_checkpoint_directory(tmp_path, monkeypatch):
+  monkeypatch.chdir(tmp_path)
+  config = synthetic.get_config("runlocal=True")
+  manager = checkpointing.Checkpointer("relative/checkpoints")
+  manager.save(1, _tiny_state(), config, _iterator(), force=True)
+  manager.close()
+  assert (tmp_path / "relative" / "checkpoints" / "1" / "state").is_dir()
+  params = checkpointing.restore_params(
+      "relative/checkpoints", checkpointing.abstract_like(_tiny_state().params)
+  )
+  np.testing.assert_array_equal(params["w"], _tiny_state().params["w"])
+
+
 def test_half_written_checkpoint_is_never_loaded(tmp_path):
   config = synthetic.get_config("runlocal=True")
   manager = checkpointing.Checkpointer(tmp_path / "ckpt")
