@@ -43,8 +43,8 @@ def pck_per_group(
   hits = (errors <= threshold) & valid
   table = {}
   for group, joints in skeleton.groups.items():
-    table[group] = 100.0 * hits[:, joints].sum() / max(valid[:, joints].sum(), 1)
-  table["Average"] = 100.0 * hits.sum() / max(valid.sum(), 1)
+    table[group] = float(100.0 * hits[:, joints].sum() / max(valid[:, joints].sum(), 1))
+  table["Average"] = float(100.0 * hits.sum() / max(valid.sum(), 1))
   return table
 
 

@@ -11,6 +11,7 @@ import dataclasses
 import numpy as np
 import tensorflow_datasets as tfds
 
+from datasets import features
 from pose_refine import noise
 from pose_refine import synthetic
 
@@ -42,8 +43,11 @@ _SPLIT_IDS = {"train": 0, "validation": 1, "test": 2}
 class SyntheticPose(tfds.core.GeneratorBasedBuilder):
   """Synthetic 13-joint human motion and simulated estimator outputs."""
 
-  VERSION = tfds.core.Version("1.0.0")
-  RELEASE_NOTES = {"1.0.0": "Initial release."}
+  VERSION = tfds.core.Version("1.1.0")
+  RELEASE_NOTES = {
+      "1.0.0": "Initial release.",
+      "1.1.0": "Joints in Penn Action's verified order (right before left).",
+  }
   BUILDER_CONFIGS = [
       SyntheticPoseConfig(name="default", description="640/64/64 videos."),
       SyntheticPoseConfig(
@@ -61,14 +65,7 @@ class SyntheticPose(tfds.core.GeneratorBasedBuilder):
     return tfds.core.DatasetInfo(
         builder=self,
         description=__doc__,
-        features=tfds.features.FeaturesDict({
-            "video_id": tfds.features.Text(),
-            "frame_ids": tfds.features.Tensor(shape=(None,), dtype=np.int32),
-            "poses": tfds.features.Tensor(shape=(None, joints, 2), dtype=np.float32),
-            "confidence": tfds.features.Tensor(shape=(None, joints), dtype=np.float32),
-            "ground_truth": tfds.features.Tensor(shape=(None, joints, 2), dtype=np.float32),
-            "ground_truth_valid": tfds.features.Tensor(shape=(None, joints), dtype=np.bool_),
-        }),
+        features=features.pose_features(joints),
     )
 
   def _split_generators(self, dl_manager):
