@@ -1,0 +1,70 @@
+r"""Stage 1: runs a per-frame pose estimator and writes a keypoints file.
+
+Runs in the estimator's own environment (MediaPipe pins protobuf<5):
+
+./setup.sh requirements-estimator.txt .venv-estimator
+.venv-estimator/bin/python -m launch.estimate --input=video.mp4 --output=keypoints.npz
+.venv-estimator/bin/python -m launch.estimate --input=frames_dir/ --output=keypoints.npz
+
+The keypoints file (.npz) holds `keypoints` [frames, 33, 3] (x, y in pixels
+of the input frames, visibility in [0, 1]; NaN where no person was found),
+`frame_ids` [frames], `landmark_names` [33], `image_size` [frames, 2]
+(width, height) and `estimator` (a description of the settings). A folder's
+frames are read in name order; a frame id is the last number in the file
+name (frame_000755.jpg -> 755), else the position.
+
+`--degrade` makes a weaker estimator from the same one by degrading each
+frame first (as in low-quality videos), e.g. --degrade=scale=0.25,blur=1.5,noise=8:
+downscale by `scale`, Gaussian blur of sigma `blur` pixels, Gaussian noise of
+`noise` grey levels (seeded per frame by --seed). Coordinates are always in
+pixels of the original frames.
+
+It imports only pose_refine.estimator (numpy, OpenCV, MediaPipe), never JAX.
+"""
+
+import sys
+
+import numpy as np
+from absl import app
+from absl import flags
+
+from pose_refine import estimator
+
+_INPUT = flags.DEFINE_string("input", None, "A video file or a folder of frames.")
+_OUTPUT = flags.DEFINE_string("output", None, "The keypoints file to write (.npz).")
+_FRAMES = flags.DEFINE_list(
+    "frames", [], "Only these frame files of a folder (names), e.g. for quick checks."
+)
+_DEGRADE = flags.DEFINE_string("degrade", "", "scale=..,blur=..,noise=.. (see above).")
+_SEED = flags.DEFINE_integer("seed", 0, "Seed of the --degrade noise.")
+_STATIC = flags.DEFINE_bool(
+    "static_image_mode", True,
+    "Detect in every frame independently (True), or track between frames (False).",
+)
+flags.mark_flags_as_required(["input", "output"])
+
+def main(argv):
+  if len(argv) > 1:
+    raise app.UsageError(f"Unexpected arguments: {argv[1:]}")
+  try:
+    settings = estimator.parse_degrade(_DEGRADE.value)
+    ids, keypoints, sizes, names = estimator.estimate(
+        estimator.read_frames(_INPUT.value, _FRAMES.value), settings, _SEED.value,
+        _STATIC.value,
+    )
+  except (FileNotFoundError, ValueError) as error:
+    sys.exit(f"error: {error}")
+  description = (
+      f"mediapipe_pose model_complexity=1 static_image_mode={_STATIC.value} "
+      f"degrade={_DEGRADE.value or 'none'} seed={_SEED.value}"
+  )
+  estimator.write_keypoints(
+      _OUTPUT.value, keypoints=keypoints, frame_ids=ids, image_size=sizes,
+      landmark_names=np.array(names), estimator=np.array(description),
+  )
+  found = np.isfinite(keypoints[:, 0, 0]).mean() * 100
+  print(f"{len(ids)} frames, a person in {found:.1f}% of them -> {_OUTPUT.value}")
+
+
+if __name__ == "__main__":
+  app.run(main)

@@ -1,0 +1,130 @@
+"""The estimator stage: MediaPipe Pose on video frames, in its own environment.
+
+Only numpy is imported at module level; OpenCV and MediaPipe are imported
+where they are used, so this module loads in the main environment too (for
+its pure helpers) while only the estimator environment can run the estimator.
+"""
+
+import os
+import re
+import tempfile
+
+import numpy as np
+from absl import logging
+
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp")
+
+
+def parse_degrade(text: str) -> dict[str, float]:
+  settings = {"scale": 1.0, "blur": 0.0, "noise": 0.0}
+  for item in filter(None, text.split(",")):
+    key, _, value = item.partition("=")
+    if key not in settings or not value:
+      raise ValueError(f"--degrade item {item!r}: expected one of scale=, blur=, noise=.")
+    settings[key] = float(value)
+  if not 0 < settings["scale"] <= 1:
+    raise ValueError(f"--degrade scale={settings['scale']} must be in (0, 1].")
+  return settings
+
+
+def degrade(image, settings, rng):
+  """A worse copy of an RGB uint8 image."""
+  import cv2  # pylint: disable=g-import-not-at-top
+
+  out = image
+  if settings["scale"] < 1:
+    height, width = image.shape[:2]
+    size = (max(1, round(width * settings["scale"])), max(1, round(height * settings["scale"])))
+    out = cv2.resize(out, size, interpolation=cv2.INTER_AREA)
+  if settings["blur"] > 0:
+    out = cv2.GaussianBlur(out, (0, 0), settings["blur"])
+  if settings["noise"] > 0:
+    noisy = out.astype(np.float32) + rng.normal(0, settings["noise"], out.shape)
+    out = np.clip(np.round(noisy), 0, 255).astype(np.uint8)
+  return out
+
+
+def frame_id(name: str, position: int) -> int:
+  numbers = re.findall(r"\d+", os.path.splitext(name)[0])
+  return int(numbers[-1]) if numbers else position
+
+
+def read_frames(path: str, names=()):
+  """Yields (frame id, RGB uint8 image) from a video file or a frame folder."""
+  import cv2  # pylint: disable=g-import-not-at-top
+
+  if os.path.isdir(path):
+    files = sorted(f for f in os.listdir(path) if f.lower().endswith(IMAGE_SUFFIXES))
+    if names:
+      missing = sorted(set(names) - set(files))
+      if missing:
+        raise FileNotFoundError(f"{path}: no frame file(s) {missing}.")
+      files = [f for f in files if f in set(names)]
+    if not files:
+      raise FileNotFoundError(f"{path}: no image files ({', '.join(IMAGE_SUFFIXES)}).")
+    for position, name in enumerate(files):
+      image = cv2.imread(os.path.join(path, name), cv2.IMREAD_COLOR)
+      if image is None:
+        raise ValueError(f"{os.path.join(path, name)} is not a readable image.")
+      yield frame_id(name, position), cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+  elif os.path.isfile(path):
+    capture = cv2.VideoCapture(path)
+    if not capture.isOpened():
+      raise ValueError(f"{path} is not a video OpenCV can read (e.g. .mp4, .avi).")
+    position = 0
+    while True:
+      ok, image = capture.read()
+      if not ok:
+        break
+      yield position, cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+      position += 1
+    capture.release()
+    if position == 0:
+      raise ValueError(f"{path}: no frame could be decoded.")
+  else:
+    raise FileNotFoundError(f"--input {path} is neither a video file nor a folder of frames.")
+
+
+def estimate(frames, settings, seed, static_image_mode=True):
+  """Runs MediaPipe Pose (BlazePose full) on every frame.
+
+  Returns:
+    frame ids [n], keypoints [n, 33, 3] (NaN where nothing was found),
+    image sizes [n, 2] and the 33 landmark names.
+  """
+  import mediapipe as mp  # pylint: disable=g-import-not-at-top
+
+  names = [landmark.name.lower() for landmark in mp.solutions.pose.PoseLandmark]
+  ids, keypoints, sizes = [], [], []
+  with mp.solutions.pose.Pose(
+      static_image_mode=static_image_mode, model_complexity=1, enable_segmentation=False
+  ) as pose:
+    for count, (index, image) in enumerate(frames):
+      height, width = image.shape[:2]
+      if settings["scale"] < 1 or settings["blur"] > 0 or settings["noise"] > 0:
+        image = degrade(image, settings, np.random.default_rng([seed, index]))
+      result = pose.process(image)
+      points = np.full((len(names), 3), np.nan, np.float32)
+      if result.pose_landmarks:
+        for j, landmark in enumerate(result.pose_landmarks.landmark):
+          # Normalised coordinates, so a degraded (smaller) frame maps back.
+          points[j] = (landmark.x * width, landmark.y * height, landmark.visibility)
+      ids.append(index), keypoints.append(points), sizes.append((width, height))
+      if (count + 1) % 100 == 0:
+        logging.info("%d frames", count + 1)
+  return np.array(ids, np.int64), np.stack(keypoints), np.array(sizes, np.int32), names
+
+
+def write_keypoints(path, **arrays):
+  """Writes an .npz atomically: a failed run leaves no partial file."""
+  directory = os.path.dirname(os.path.abspath(path))
+  os.makedirs(directory, exist_ok=True)
+  handle, temporary = tempfile.mkstemp(suffix=".npz", dir=directory)
+  os.close(handle)
+  try:
+    np.savez_compressed(temporary, **arrays)
+    os.chmod(temporary, 0o644)
+    os.replace(temporary, path)
+  except BaseException:
+    os.unlink(temporary)
+    raise
