@@ -1,6 +1,15 @@
 """Helpers shared by the configs."""
 
+import os
+
 import ml_collections
+
+_REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def data_root() -> str:
+  """Real data sets: $POSE_REFINE_DATA, else ../shared/data beside the repository."""
+  return os.environ.get("POSE_REFINE_DATA", os.path.join(os.path.dirname(_REPO), "shared", "data"))
 
 
 def parse_arg(arg: str | None, **defaults) -> ml_collections.ConfigDict:

@@ -29,7 +29,6 @@ def main(argv):
 
   from pose_refine import checkpointing  # pylint: disable=g-import-not-at-top
   from pose_refine import inference  # pylint: disable=g-import-not-at-top
-  from pose_refine import input_pipeline  # pylint: disable=g-import-not-at-top
   from pose_refine import sharding  # pylint: disable=g-import-not-at-top
   from pose_refine import skeletons  # pylint: disable=g-import-not-at-top
   from pose_refine import train  # pylint: disable=g-import-not-at-top
@@ -46,7 +45,7 @@ def main(argv):
   params = checkpointing.restore_params(
       workdir / "checkpoints", checkpointing.abstract_like(state.params)
   )
-  videos = input_pipeline.load_split(config.dataset, split, config.data_dir)
+  videos = train.load_videos(config, split, skeleton)
   results = train.evaluate(
       inference.make_predict_fn(model, mesh), params, videos,
       config=config, skeleton=skeleton, mesh=mesh,

@@ -22,7 +22,9 @@ from pose_refine import skeletons
 FIELDS = ("poses", "confidence", "ground_truth", "ground_truth_valid")
 
 
-def load_split(name: str, split: str, data_dir: str | None) -> list[dict[str, np.ndarray]]:
+def load_split(
+    name: str, split: str, data_dir: str | None, manual_dir: str | None = None
+) -> list[dict[str, np.ndarray]]:
   """Reads a whole split into memory, preparing the data set if needed.
 
   Pose data is small (100k frames of 13 joints is ~15 MB), so windows are cut
@@ -32,6 +34,7 @@ def load_split(name: str, split: str, data_dir: str | None) -> list[dict[str, np
     name: TFDS name, optionally with a config ("synthetic_pose/small").
     split: TFDS split name.
     data_dir: where TFDS keeps prepared data sets.
+    manual_dir: the raw files of data sets that need them (YouTube Pose ...).
 
   Returns:
     One dict of numpy arrays per video, in the data set's stored order.
@@ -39,22 +42,35 @@ def load_split(name: str, split: str, data_dir: str | None) -> list[dict[str, np
   import datasets  # noqa: F401  Registers the project's builders.
 
   builder = tfds.builder(name, data_dir=data_dir or None, file_format="array_record")
+  download_config = tfds.download.DownloadConfig(manual_dir=manual_dir or None)
   if jax.process_count() > 1:
     # One process writes the data set; the others wait, then read it.
     if jax.process_index() == 0:
-      builder.download_and_prepare()
+      builder.download_and_prepare(download_config=download_config)
     multihost_utils.sync_global_devices(f"prepare {name}")
-  builder.download_and_prepare()
+  builder.download_and_prepare(download_config=download_config)
   source = builder.as_data_source(split=split)
   videos = []
   for i in range(len(source)):
     example = source[i]
     videos.append({
-        "video_id": example["video_id"].decode() if isinstance(example["video_id"], bytes)
-        else str(example["video_id"]),
-        **{k: np.asarray(example[k]) for k in FIELDS},
+        key: value.decode() if isinstance(value, bytes) else np.asarray(value)
+        for key, value in example.items()
     })
   return videos
+
+
+def convert_videos(videos, source: skeletons.Skeleton, target: skeletons.Skeleton):
+  """Maps every video's estimates and ground truth to another skeleton."""
+  out = []
+  for video in videos:
+    poses, confidence = skeletons.convert(video["poses"], video["confidence"], source, target)
+    truth, valid = skeletons.convert(
+        video["ground_truth"], video["ground_truth_valid"].astype(np.float32), source, target
+    )
+    out.append(video | {"poses": poses, "confidence": confidence, "ground_truth": truth,
+                        "ground_truth_valid": valid > 0})
+  return out
 
 
 def window_starts(length: int, window: int, stride: int) -> list[int]:

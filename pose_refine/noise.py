@@ -8,6 +8,7 @@ joints that drift away for a while. Every rate is a field of
 """
 
 import dataclasses
+import warnings
 
 import numpy as np
 
@@ -132,3 +133,125 @@ def corrupt(
   out[missing] = np.nan
   confidence[missing] = 0.0
   return out.astype(np.float32), confidence.astype(np.float32)
+
+
+def person_unit(ground_truth: np.ndarray, skeleton: skeletons.Skeleton) -> float:
+  """A sequence's size unit: median head to mid-shoulder distance, pixels.
+
+  Every data set here has a head and both shoulders, so errors fitted on one
+  transfer to another in this unit.
+  """
+  head = ground_truth[:, skeleton.index("head")]
+  mid = 0.5 * (
+      ground_truth[:, skeleton.index("left_shoulder")]
+      + ground_truth[:, skeleton.index("right_shoulder")]
+  )
+  return float(np.nanmedian(np.linalg.norm(head - mid, axis=-1)))
+
+
+def _run_statistics(mask: np.ndarray) -> tuple[float, float]:
+  """(start rate per step, mean run length) of runs of True along axis 0."""
+  padded = np.concatenate([np.zeros((1,) + mask.shape[1:], bool), mask], 0)
+  starts = (padded[1:] & ~padded[:-1]).sum()
+  total = mask.sum()
+  return float(starts / mask.size), float(total / starts) if starts else 1.0
+
+
+def fit(videos, skeleton: skeletons.Skeleton, outlier_sigmas: float = 5.0) -> tuple[
+    EstimatorErrorModel, dict]:
+  """Fits the error model to real estimates.
+
+  Args:
+    videos: dicts with "poses" [time, joints, 2] (NaN = missed), "confidence",
+      "ground_truth" [time, joints, 2].
+    skeleton: their joint set (needs head and shoulders).
+    outlier_sigmas: an error beyond this many jitter sigmas is an outlier.
+
+  Returns:
+    The fitted model and a report of the measured statistics. Drift is not
+    separable from outliers on sparsely sampled frames and is set to 0;
+    groups the data lacks keep the default jitter factors.
+  """
+  units, errors, missing, swapped, confidences = [], [], [], [], []
+  perm = skeleton.flip_permutation
+  for video in videos:
+    unit = person_unit(video["ground_truth"], skeleton)
+    estimate, truth = video["poses"], video["ground_truth"]
+    direct = np.linalg.norm(estimate - truth, axis=-1)
+    flipped = np.linalg.norm(estimate - truth[:, perm], axis=-1)
+    paired = perm != np.arange(skeleton.num_joints)
+    # A frame is swapped when the mirrored assignment explains its paired
+    # joints clearly better (by a quarter unit on average).
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+      warnings.simplefilter("ignore", RuntimeWarning)  # Frames with no estimate.
+      swap = np.nanmean(direct[:, paired] - flipped[:, paired], axis=1) > 0.25 * unit
+    best = np.where(swap[:, None], flipped, direct) / unit
+    units.append(unit), errors.append(best), swapped.append(swap)
+    missing.append(~np.isfinite(direct)), confidences.append(video["confidence"])
+  errors = np.concatenate(errors)
+  missing_all = np.concatenate(missing)
+  confidence = np.concatenate(confidences)
+  found = np.isfinite(errors)
+  # The median of a 2D Gaussian's radius is sigma * sqrt(2 ln 2).
+  jitter = float(np.median(errors[found]) / np.sqrt(2 * np.log(2)))
+  factors = []
+  sigma = np.full(skeleton.num_joints, jitter)
+  for group, joints in skeleton.groups.items():
+    values = errors[:, joints][found[:, joints]]
+    group_sigma = float(np.median(values) / np.sqrt(2 * np.log(2)))
+    sigma[list(joints)] = group_sigma
+    factors.append((group, round(group_sigma / jitter, 3)))
+  outliers = found & (errors > outlier_sigmas * sigma[None])
+  magnitudes = errors[outliers]
+  reference = np.linalg.norm(
+      np.random.default_rng(0).standard_t(EstimatorErrorModel.outlier_dof, (100_000, 2)), axis=-1
+  )
+  outlier_scale = float(np.median(magnitudes) / np.median(reference)) if magnitudes.size else 0.0
+  miss_rate, miss_length = _run_statistics(np.concatenate(missing, 0))
+  swap_rate, swap_length = _run_statistics(np.concatenate(swapped))
+  defaults = dict(EstimatorErrorModel().jitter_joint_factor)
+  fitted_groups = dict(factors)
+  factor_table = tuple(
+      (group, fitted_groups.get(group, defaults.get(group, 1.0)))
+      for group in ("Head", "Shoulders", "Elbows", "Wrists", "Hips", "Knees", "Ankles")
+  )
+  clean = confidence[found & ~outliers]
+  corrupt = confidence[outliers]
+  model = EstimatorErrorModel(
+      jitter=round(jitter, 4),
+      jitter_joint_factor=factor_table,
+      outlier_rate=round(float(outliers.sum() / found.sum()), 4),
+      outlier_scale=round(outlier_scale, 4),
+      swap_rate=round(swap_rate, 4),
+      swap_length=round(swap_length, 2),
+      miss_rate=round(miss_rate, 4),
+      miss_length=round(miss_length, 2),
+      drift_rate=0.0,
+      confidence_clean=tuple(round(float(q), 3) for q in np.quantile(clean, [0.05, 0.95])),
+      confidence_corrupt=(
+          tuple(round(float(q), 3) for q in np.quantile(corrupt, [0.05, 0.95]))
+          if corrupt.size else EstimatorErrorModel().confidence_corrupt
+      ),
+  )
+  report = {
+      "videos": len(units),
+      "frames": int(errors.shape[0]),
+      "unit_px_median": float(np.median(units)),
+      "missing_joint_fraction": float(missing_all.mean()),
+      "swapped_frame_fraction": float(np.concatenate(swapped).mean()),
+      "outlier_fraction": float(outliers.sum() / found.sum()),
+      "median_error_units": float(np.median(errors[found])),
+  }
+  return model, report
+
+
+def to_json(model: EstimatorErrorModel) -> dict:
+  return dataclasses.asdict(model)
+
+
+def from_json(values: dict) -> EstimatorErrorModel:
+  values = dict(values)
+  values["jitter_joint_factor"] = tuple(tuple(x) for x in values["jitter_joint_factor"])
+  for key in ("confidence_clean", "confidence_corrupt"):
+    values[key] = tuple(values[key])
+  return EstimatorErrorModel(**values)

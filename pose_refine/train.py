@@ -37,6 +37,17 @@ class NonFiniteLossError(FloatingPointError):
   pass
 
 
+def load_videos(config, split: str, skeleton: skeletons.Skeleton):
+  """A split of config.dataset, in `skeleton`'s joints (config.source_skeleton maps)."""
+  videos = input_pipeline.load_split(
+      config.dataset, split, config.data_dir, config.get("manual_dir")
+  )
+  if config.get("source_skeleton"):
+    source = skeletons.get_skeleton(config.source_skeleton)
+    videos = input_pipeline.convert_videos(videos, source, skeleton)
+  return videos
+
+
 def seeds(config) -> dict[str, Any]:
   """Independent seeds for init, decoder feedback, data order, augmentation.
 
@@ -275,8 +286,10 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> dict[
   skeleton = skeletons.get_skeleton(config.skeleton)
   run_seeds = seeds(config)
 
-  train_videos = input_pipeline.load_split(config.dataset, config.train_split, config.data_dir)
-  eval_videos = input_pipeline.load_split(config.dataset, config.eval_split, config.data_dir)
+  load = lambda split: load_videos(config, split, skeleton)
+
+  train_videos = load(config.train_split)
+  eval_videos = load(config.eval_split)
   steps_per_epoch = input_pipeline.steps_per_epoch(
       train_videos, config.window, config.stride, config.batch_size
   )
@@ -409,9 +422,7 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> dict[
       writer.close()
     checkpointer.close()  # Waits for asynchronous saves to be on disk.
 
-  test_videos = input_pipeline.load_split(
-      config.dataset, config.final_eval_split, config.data_dir
-  )
+  test_videos = load(config.final_eval_split)
   results = evaluate(
       predict_fn, state.params, test_videos, config=config, skeleton=skeleton, mesh=mesh
   )

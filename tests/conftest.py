@@ -24,3 +24,23 @@ def subprocess_env(**extra) -> dict[str, str]:
   env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
   env.update(extra)
   return env
+
+
+SHARED_DATA = pathlib.Path(os.environ.get("POSE_REFINE_DATA", ROOT.parent / "shared" / "data"))
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> pathlib.Path:
+  """../shared/data; its absence fails the test when POSE_REFINE_REQUIRE_DATA=1 (CI)."""
+  if not (SHARED_DATA / "youtube_pose" / "YouTube_Pose_dataset.mat").exists():
+    message = f"real data not found at {SHARED_DATA} (set POSE_REFINE_DATA)"
+    if os.environ.get("POSE_REFINE_REQUIRE_DATA") == "1":
+      pytest.fail(message)
+    pytest.skip(message)
+  return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def real_data_dir(tmp_path_factory) -> str:
+  """A TFDS data_dir for the real data sets, filled on first use."""
+  return str(tmp_path_factory.mktemp("tfds_real"))
