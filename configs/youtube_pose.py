@@ -5,6 +5,7 @@ python -m launch.train --config=configs/youtube_pose.py:estimator=weak \
 
 `estimator` is `strong` (MediaPipe on clean frames) or `weak` (on degraded
 frames). Trains on 40 videos, selects on 5, tests on the 5-video Subset.
+`model=temporal_mlp` trains the SmoothNet-style peer with the same budget.
 `fold=k` instead trains on the other four folds and tests on fold k (5-fold
 cross-validation over all 50 videos). The raw files are read from
 $POSE_REFINE_DATA/youtube_pose (default ../shared/data/youtube_pose).
@@ -18,7 +19,7 @@ from configs import common
 def get_config(arg=None):
   arg = common.parse_arg(
       arg, attention=True, bidirectional=True, runlocal=False, seed=0, estimator="strong",
-      fold=-1,
+      fold=-1, model="seq2seq",
   )
   config = common.base_config(arg)
   config.seed = arg.seed
@@ -47,9 +48,18 @@ def get_config(arg=None):
   config.checkpoint_every_steps = 100
   config.eval.stride = 8
 
+  if arg.model == "temporal_mlp":
+    # The SmoothNet-style peer: same data, windows, optimiser and steps.
+    config.model_kind = "temporal_mlp"
+    config.model = dict(hidden=256, blocks=3)
+    config.acceleration_loss_weight = 1.0
+  elif arg.model != "seq2seq":
+    raise ValueError(f"model={arg.model!r}; use 'seq2seq' or 'temporal_mlp'.")
+
   if arg.runlocal:
     config.model.hidden = 32
-    config.model.attention_size = 16
+    if arg.model == "seq2seq":
+      config.model.attention_size = 16
     config.num_epochs = 4
     config.scheduled_sampling_steps = 10
     config.log_every_steps = 5

@@ -65,3 +65,77 @@ def format_table(rows: dict[str, dict[str, float]], title: str) -> str:
   for name, values in rows.items():
     lines.append(f"| {name} | " + " | ".join(f"{values[c]:.1f}" for c in columns) + " |")
   return "\n".join(lines)
+
+
+def pck_curve(errors: np.ndarray, valid: np.ndarray, thresholds) -> np.ndarray:
+  """[thresholds] PCK (%) over all valid joints at each pixel threshold (Figure 4)."""
+  errors = errors[valid.astype(bool)]
+  return np.array([100.0 * np.mean(errors <= t) if errors.size else 0.0 for t in thresholds])
+
+
+def pck_normalized(
+    predictions: np.ndarray,
+    ground_truth: np.ndarray,
+    valid: np.ndarray,
+    fractions=(0.05, 0.1, 0.2),
+) -> dict[str, float]:
+  """Body-size-normalised PCK of one sequence (the Sub-JHMDB protocol).
+
+  The threshold is a fraction of the longer side of the ground truth's
+  bounding box in each frame; average these per sequence, then over
+  sequences (as SmoothNet, DeciWatch and HANet do).
+
+  Args:
+    predictions: [time, joints, 2] pixels.
+    ground_truth: [time, joints, 2] pixels.
+    valid: [time, joints].
+    fractions: thresholds as fractions of the box's longer side.
+  """
+  valid = valid.astype(bool)
+  points = np.where(valid[..., None], ground_truth, np.nan)
+  size = np.nanmax(points, axis=1) - np.nanmin(points, axis=1)
+  longer = np.nanmax(size, axis=-1)  # [time]
+  errors = joint_errors(predictions, ground_truth)
+  out = {}
+  for fraction in fractions:
+    hits = (errors <= fraction * longer[:, None]) & valid
+    out[f"pck@{fraction:g}"] = float(100.0 * hits.sum() / max(valid.sum(), 1))
+  return out
+
+
+def acceleration_error(predictions: np.ndarray, ground_truth: np.ndarray, valid: np.ndarray) -> float:
+  """Mean |second difference of prediction - that of ground truth| (VIBE), px/frame^2.
+
+  Only triples of consecutive frames whose ground truth is valid count; a
+  missing prediction there counts as infinite (so report it with care).
+  """
+  valid = valid.astype(bool)
+  accel_pred = predictions[2:] - 2 * predictions[1:-1] + predictions[:-2]
+  accel_true = ground_truth[2:] - 2 * ground_truth[1:-1] + ground_truth[:-2]
+  use = valid[2:] & valid[1:-1] & valid[:-2]
+  error = np.linalg.norm(accel_pred - accel_true, axis=-1)
+  error = np.where(np.isnan(error), np.inf, error)
+  return float(error[use].mean()) if use.any() else float("nan")
+
+
+def hardest_frames_error(
+    predictions: np.ndarray, raw: np.ndarray, ground_truth: np.ndarray, valid: np.ndarray,
+    fraction: float = 0.01,
+) -> float:
+  """Mean error of `predictions` on the frames where the raw input was worst.
+
+  Frames are ranked by the raw input's mean joint error (missing joints
+  count as the largest), and the top `fraction` are kept: are large mistakes
+  fixed, or only jitter smoothed?
+  """
+  valid = valid.astype(bool)
+  raw_errors = joint_errors(raw, ground_truth)
+  finite = np.where(np.isfinite(raw_errors), raw_errors, np.nan)
+  worst = np.nanmax(np.where(valid, finite, np.nan)) if np.isfinite(finite[valid]).any() else 0
+  raw_errors = np.where(np.isfinite(raw_errors), raw_errors, 2 * worst + 1)
+  frame_error = np.where(valid, raw_errors, 0).sum(-1) / np.maximum(valid.sum(-1), 1)
+  count = max(1, int(round(fraction * len(frame_error))))
+  chosen = np.argsort(-frame_error, kind="stable")[:count]
+  errors = joint_errors(predictions[chosen], ground_truth[chosen])
+  use = valid[chosen]
+  return float(np.minimum(errors[use], 1e6).mean()) if use.any() else float("nan")

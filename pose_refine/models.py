@@ -209,3 +209,53 @@ class PoseCorrector(nn.Module):
     if return_attention:
       result["attention"] = weights
     return result
+
+
+class TemporalMLP(nn.Module):
+  """A SmoothNet-style refiner (Zeng et al., ECCV 2022): an MLP over time.
+
+  Every joint coordinate's trajectory through the window is refined on its
+  own by the same MLP (window -> hidden -> residual blocks -> window), and
+  the result is added to the input. Same call signature and outputs as
+  `PoseCorrector`, so it trains and runs in the same harness.
+
+  Attributes:
+    num_joints: joints per frame.
+    window: frames per window (the MLP's input and output size).
+    hidden: MLP width.
+    blocks: residual blocks.
+  """
+
+  num_joints: int
+  window: int
+  hidden: int = 256
+  blocks: int = 3
+
+  @nn.compact
+  def __call__(self, poses, confidence, targets=None, targets_valid=None,
+               teacher_forcing=0.0, return_attention=False):
+    del targets, targets_valid, teacher_forcing
+    batch, time, joints, _ = poses.shape
+    if time != self.window:
+      raise ValueError(f"TemporalMLP was built for windows of {self.window}, got {time}.")
+    valid = normalization.joint_validity(poses, confidence)
+    centre, scale = normalization.window_frame(poses, valid)
+    inputs = normalization.to_normalized(poses, valid, centre, scale)
+    # [batch, joints, 2, time]: one trajectory per joint coordinate.
+    trajectories = inputs.transpose(0, 2, 3, 1)
+    x = nn.leaky_relu(nn.Dense(self.hidden, name="embed")(trajectories), 0.2)
+    for i in range(self.blocks):
+      y = nn.leaky_relu(nn.Dense(self.hidden, name=f"block{i}_a")(x), 0.2)
+      y = nn.leaky_relu(nn.Dense(self.hidden, name=f"block{i}_b")(y), 0.2)
+      x = x + y
+    refined = trajectories + nn.Dense(self.window, name="decode")(x)
+    normalized = refined.transpose(0, 3, 1, 2)
+    result = {
+        "poses": normalization.to_pixels(normalized, centre, scale),
+        "normalized": normalized,
+        "centre": centre,
+        "scale": scale,
+    }
+    if return_attention:
+      result["attention"] = jnp.zeros((batch, time, time), jnp.float32)
+    return result

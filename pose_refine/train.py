@@ -64,8 +64,15 @@ def seeds(config) -> dict[str, Any]:
   }
 
 
-def create_model(config, skeleton: skeletons.Skeleton) -> models.PoseCorrector:
-  return models.PoseCorrector(num_joints=skeleton.num_joints, **config.model)
+def create_model(config, skeleton: skeletons.Skeleton):
+  """config.model_kind: "seq2seq" (ours) or "temporal_mlp" (SmoothNet-style)."""
+  kind = config.get("model_kind", "seq2seq")
+  if kind == "seq2seq":
+    return models.PoseCorrector(num_joints=skeleton.num_joints, **config.model)
+  if kind == "temporal_mlp":
+    return models.TemporalMLP(num_joints=skeleton.num_joints, window=config.window,
+                              **config.model)
+  raise ValueError(f"config.model_kind={kind!r}; use 'seq2seq' or 'temporal_mlp'.")
 
 
 def create_optimizer(config, total_steps: int) -> optax.GradientTransformation:
@@ -117,6 +124,16 @@ def pose_loss(predicted, targets, valid, kind: str):
   return per_joint.sum() / jnp.maximum(valid.sum(), 1)
 
 
+def acceleration_loss(predicted, targets, valid):
+  """Mean L1 gap between predicted and true accelerations (SmoothNet's term)."""
+  def acceleration(x):
+    return x[:, 2:] - 2 * x[:, 1:-1] + x[:, :-2]
+
+  use = valid[:, 2:] & valid[:, 1:-1] & valid[:, :-2]
+  gap = jnp.abs(acceleration(predicted) - acceleration(targets)).sum(-1)
+  return jnp.where(use, gap, 0.0).sum() / jnp.maximum(use.sum(), 1)
+
+
 def teacher_forcing_probability(config, step):
   """Probability of feeding back ground truth at `step` (config.feedback)."""
   if config.feedback == "teacher_forcing":
@@ -151,7 +168,12 @@ def make_train_step(model, optimizer, config):
       targets = normalization.to_normalized(
           batch["ground_truth"], batch["ground_truth_valid"], out["centre"], out["scale"]
       )
-      return pose_loss(out["normalized"], targets, batch["ground_truth_valid"], config.loss)
+      loss = pose_loss(out["normalized"], targets, batch["ground_truth_valid"], config.loss)
+      if config.get("acceleration_loss_weight", 0.0):
+        loss += config.acceleration_loss_weight * acceleration_loss(
+            out["normalized"], targets, batch["ground_truth_valid"]
+        )
+      return loss
 
     loss, grads = jax.value_and_grad(loss_fn)(state.params)
     updates, opt_state = optimizer.update(grads, state.opt_state, state.params)
@@ -178,7 +200,7 @@ def init_state(model, optimizer, mesh, rng, window: int, num_joints: int):
   return jax.jit(init, out_shardings=state_sharding)(rng), state_sharding
 
 
-def evaluate(predict_fn, params, videos, *, config, skeleton, mesh) -> dict[str, Any]:
+def evaluate(predict_fn, params, videos, *, config, skeleton, mesh, return_predictions=False):
   """Raw-input vs refined accuracy over whole videos.
 
   Returns:
@@ -207,7 +229,16 @@ def evaluate(predict_fn, params, videos, *, config, skeleton, mesh) -> dict[str,
       for group, value in metrics.pck_per_group(errors, valid, threshold, skeleton).items():
         row[f"pck@{threshold:g}/{group}"] = float(value)
     results[name] = row
-  return results
+  return (results, refined) if return_predictions else results
+
+
+def save_predictions(path, videos, refined) -> None:
+  """Refined poses per video id (.npz), for reports that compare runs."""
+  path = epath.Path(path)
+  temporary = path.with_name(path.name + ".tmp.npz")
+  with temporary.open("wb") as f:
+    np.savez_compressed(f, **{v["video_id"]: r for v, r in zip(videos, refined)})
+  temporary.replace(path)
 
 
 def results_table(results, threshold, skeleton, title) -> str:
@@ -423,11 +454,13 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> dict[
     checkpointer.close()  # Waits for asynchronous saves to be on disk.
 
   test_videos = load(config.final_eval_split)
-  results = evaluate(
-      predict_fn, state.params, test_videos, config=config, skeleton=skeleton, mesh=mesh
+  results, refined = evaluate(
+      predict_fn, state.params, test_videos, config=config, skeleton=skeleton, mesh=mesh,
+      return_predictions=True,
   )
   results["params_sha256"] = params_fingerprint(state.params)
   if is_main:
+    save_predictions(workdir / f"predictions_{config.final_eval_split}.npz", test_videos, refined)
     write_report(results, config, skeleton, config.final_eval_split, workdir / "results")
   return results
 

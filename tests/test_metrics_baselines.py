@@ -1,0 +1,115 @@
+"""Metrics against hand-computed cases; baselines on signals with known answers."""
+
+import jax
+import numpy as np
+import pytest
+
+from pose_refine import baselines
+from pose_refine import inference
+from pose_refine import metrics
+from pose_refine import sharding
+from pose_refine import skeletons
+
+
+def _line(time=40, joints=3):
+  t = np.arange(time, dtype=np.float64)[:, None, None]
+  return np.broadcast_to(np.concatenate([10 + 2 * t, 50 - 0.5 * t], -1), (time, joints, 2)).copy()
+
+
+def test_known_offset_gives_known_pck():
+  truth = _line()
+  predictions = truth + np.array([3.0, 4.0])  # 5 px off everywhere.
+  errors = metrics.joint_errors(predictions, truth)
+  valid = np.ones(errors.shape, bool)
+  np.testing.assert_allclose(errors, 5.0)
+  assert metrics.pck_per_joint(errors, valid, 5.0).tolist() == [100.0] * 3
+  assert metrics.pck_per_joint(errors, valid, 4.99).tolist() == [0.0] * 3
+  np.testing.assert_array_equal(metrics.pck_curve(errors, valid, [0, 4, 5, 20]), [0, 0, 100, 100])
+  # Half the joints missing: they count as wrong, never as (0, 0).
+  predictions[::2] = np.nan
+  errors = metrics.joint_errors(predictions, truth)
+  three = skeletons.Skeleton("three", ("a", "b", "c"), (), {"All": (0, 1, 2)})
+  assert metrics.pck_per_group(errors, valid, 20, three)["Average"] == pytest.approx(50.0)
+
+
+def test_straight_line_has_zero_acceleration_error():
+  truth = _line()
+  assert metrics.acceleration_error(truth + 7.0, truth, np.ones(truth.shape[:2], bool)) == 0.0
+  wobble = truth.copy()
+  wobble[10, 0, 0] += 4.0  # Second differences +4, -8, +4 at one joint.
+  error = metrics.acceleration_error(wobble, truth, np.ones(truth.shape[:2], bool))
+  assert error == pytest.approx(16.0 / (38 * 3))
+
+
+def test_normalized_pck_uses_the_box_size():
+  truth = np.zeros((1, 2, 2))
+  truth[0, 1] = [100.0, 50.0]  # Box 100 x 50: longer side 100.
+  predictions = truth + np.array([0.0, 8.0])
+  out = metrics.pck_normalized(predictions, truth, np.ones((1, 2), bool))
+  assert out == {"pck@0.05": 0.0, "pck@0.1": 100.0, "pck@0.2": 100.0}
+
+
+def test_hardest_frames_error_picks_the_raw_inputs_worst_frames():
+  truth = _line(time=100)
+  raw = truth.copy()
+  raw[17] += 50.0  # The single worst frame.
+  refined = truth.copy()
+  refined[17] += 5.0
+  valid = np.ones(truth.shape[:2], bool)
+  assert metrics.hardest_frames_error(refined, raw, truth, valid, 0.01) == pytest.approx(
+      np.hypot(5, 5))
+
+
+@pytest.mark.parametrize("name", list(baselines.BASELINES))
+def test_baselines_keep_a_straight_line_and_fill_gaps(name):
+  truth = _line().astype(np.float32)
+  confidence = np.ones(truth.shape[:2], np.float32)
+  poses = truth.copy()
+  poses[20:23, 1] = np.nan
+  confidence[20:23, 1] = 0.0
+  function, _ = baselines.BASELINES[name]
+  # The One-Euro filter is causal: only its speed term (beta) removes the lag.
+  out = function(poses, confidence, **({"beta": 1.0} if name == "one_euro" else {}))
+  assert out.shape == truth.shape and np.all(np.isfinite(out))
+  if name == "one_euro":
+    # It holds its last output through a gap (being causal), so check the
+    # joints without one.
+    np.testing.assert_allclose(out[5:-5, ::2], truth[5:-5, ::2], atol=0.5)
+  else:
+    np.testing.assert_allclose(out[5:-5], truth[5:-5], atol=0.05)
+
+
+def test_kalman_trusts_confident_measurements_more():
+  rng = np.random.default_rng(0)
+  truth = _line(time=60, joints=1).astype(np.float32)
+  poses = truth + rng.normal(0, 3, truth.shape).astype(np.float32)
+  poses[30, 0] += 40.0
+  low = np.ones(truth.shape[:2], np.float32)
+  low[30] = 0.01
+  trusting = baselines.kalman_rts(poses, np.ones_like(low))
+  doubting = baselines.kalman_rts(poses, low)
+  assert abs(doubting[30, 0, 0] - truth[30, 0, 0]) < abs(trusting[30, 0, 0] - truth[30, 0, 0])
+
+
+def test_window_merge_equals_refining_in_one_piece():
+  """With a per-frame refiner, overlapping windows merge back exactly."""
+  mesh = sharding.make_mesh(jax.devices()[:1])
+
+  def per_frame(params, poses, confidence):
+    del params
+    return poses * 2.0 + confidence[..., None]
+
+  rng = np.random.default_rng(0)
+  videos = [
+      {"poses": rng.normal(size=(n, 4, 2)).astype(np.float32),
+       "confidence": rng.uniform(size=(n, 4)).astype(np.float32)}
+      for n in (5, 16, 37)
+  ]
+  for weighting in ("uniform", "triangular"):
+    merged = inference.refine_videos(
+        jax.jit(per_frame), None, videos, window=8, stride=3, batch_size=4, mesh=mesh,
+        weighting=weighting,
+    )
+    for video, out in zip(videos, merged):
+      np.testing.assert_allclose(
+          out, video["poses"] * 2 + video["confidence"][..., None], rtol=1e-6)
