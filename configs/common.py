@@ -86,3 +86,13 @@ def base_config(arg) -> ml_collections.ConfigDict:
   config.data_dir = ""  # "" = TFDS's default (~/tensorflow_datasets or $TFDS_DATA_DIR).
   config.deterministic = True
   return config
+
+
+def set_model(config, model: str) -> None:
+  """`seq2seq` (ours) or `temporal_mlp` (the SmoothNet-style peer, same budget)."""
+  if model == "temporal_mlp":
+    config.model_kind = "temporal_mlp"
+    config.model = dict(hidden=256, blocks=3)
+    config.acceleration_loss_weight = 1.0
+  elif model != "seq2seq":
+    raise ValueError(f"model={model!r}; use 'seq2seq' or 'temporal_mlp'.")

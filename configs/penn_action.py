@@ -7,6 +7,7 @@ Reads labels from $POSE_REFINE_DATA/penn_action (default
 fitted on YouTube Pose (datasets/penn_action/mediapipe_error_model.json).
 Without the official test labels, the final evaluation is on `validation`
 (every 10th training clip); set final_eval_split=test when they are present.
+`model=temporal_mlp` trains the SmoothNet-style peer with the same budget.
 """
 
 import os
@@ -15,7 +16,9 @@ from configs import common
 
 
 def get_config(arg=None):
-  arg = common.parse_arg(arg, attention=True, bidirectional=True, runlocal=False, seed=0)
+  arg = common.parse_arg(
+      arg, attention=True, bidirectional=True, runlocal=False, seed=0, model="seq2seq"
+  )
   config = common.base_config(arg)
   config.seed = arg.seed
   config.dataset = "penn_action"
@@ -34,9 +37,12 @@ def get_config(arg=None):
   config.checkpoint_every_steps = 1000
   config.eval.stride = 16
 
+  common.set_model(config, arg.model)
+
   if arg.runlocal:
     config.model.hidden = 32
-    config.model.attention_size = 16
+    if arg.model == "seq2seq":
+      config.model.attention_size = 16
     config.num_epochs = 0
     config.num_train_steps = 20
     config.scheduled_sampling_steps = 10

@@ -48,13 +48,7 @@ def get_config(arg=None):
   config.checkpoint_every_steps = 100
   config.eval.stride = 8
 
-  if arg.model == "temporal_mlp":
-    # The SmoothNet-style peer: same data, windows, optimiser and steps.
-    config.model_kind = "temporal_mlp"
-    config.model = dict(hidden=256, blocks=3)
-    config.acceleration_loss_weight = 1.0
-  elif arg.model != "seq2seq":
-    raise ValueError(f"model={arg.model!r}; use 'seq2seq' or 'temporal_mlp'.")
+  common.set_model(config, arg.model)
 
   if arg.runlocal:
     config.model.hidden = 32

@@ -49,9 +49,10 @@ def grid(seeds: int, extra_args: str = "") -> list[tuple[str, str]]:
   for attention, bidirectional, seed in itertools.product(
       (True, False), (True, False), range(seeds)
   ):
-    name = f"attention={attention},bidirectional={bidirectional}"
-    args = f"{name},seed={seed}" + (f",{extra_args}" if extra_args else "")
-    runs.append((f"{name},seed={seed}", args))
+    variant = f"attention={attention},bidirectional={bidirectional}"
+    args = f"{variant},seed={seed}" + (f",{extra_args}" if extra_args else "")
+    # Directory names without commas, so lists of them can be comma-separated.
+    runs.append((f"attention={attention}-bidirectional={bidirectional}-seed={seed}", args))
   return runs
 
 
@@ -62,7 +63,7 @@ def collect(workdir: epath.Path, runs) -> dict:
     results_path = workdir / name / "results.json"
     if not results_path.exists():
       continue
-    variant = name.rsplit(",seed=", 1)[0]
+    variant = name.rsplit("-seed=", 1)[0]
     results = json.loads(results_path.read_text())
     entry = table.setdefault(variant, {"seeds": 0, "values": {}})
     entry["seeds"] += 1

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Makes every number in RESULTS.md: bash launch/reproduce_results.sh [WORKDIR]
+# (about an hour on a 2-core CPU). Finished runs are skipped when rerun.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+py=.venv/bin/python
+w="${1:-workdirs/results}"
+for estimator in weak strong; do
+  # Ours and its three ablations, 3 seeds each.
+  $py -m launch.sweep --config=configs/youtube_pose.py --args=estimator=$estimator --seeds=3 \
+      --workdir="$w/ytp_$estimator"
+  # The SmoothNet-style peer, same data and budget.
+  [ -f "$w/ytp_${estimator}_mlp/results.json" ] || $py -m launch.train \
+      --config=configs/youtube_pose.py:estimator=$estimator,model=temporal_mlp \
+      --workdir="$w/ytp_${estimator}_mlp"
+  runs=()
+  for variant in "attention=True-bidirectional=True" "attention=True-bidirectional=False" \
+                 "attention=False-bidirectional=True" "attention=False-bidirectional=False"; do
+    dirs=$(printf "$w/ytp_$estimator/$variant-seed=%s," 0 1 2)
+    runs+=("--run=ours ($variant)=${dirs%,}")
+  done
+  $py -m launch.report --config=configs/youtube_pose.py:estimator=$estimator \
+      --run="smoothnet-style=$w/ytp_${estimator}_mlp" "${runs[@]}" --output="$w/report_ytp_$estimator"
+done
+$py -m launch.cross_validate --config=configs/youtube_pose.py:estimator=weak --workdir="$w/ytp_weak_cv"
+[ -f "$w/penn_action/results.json" ] || $py -m launch.train --config=configs/penn_action.py \
+    --workdir="$w/penn_action"
+[ -f "$w/penn_action_mlp/results.json" ] || $py -m launch.train \
+    --config=configs/penn_action.py:model=temporal_mlp --workdir="$w/penn_action_mlp"
+$py -m launch.report --config=configs/penn_action.py --tune_split="train[:150]" \
+    --run="ours=$w/penn_action" --run="smoothnet-style=$w/penn_action_mlp" --output="$w/report_penn_action"
