@@ -49,6 +49,7 @@ def base_config(arg) -> ml_collections.ConfigDict:
       attention=arg.attention,
       bidirectional=arg.bidirectional,
       residual=True,
+      interpolate_missing=True,
   )
   config.window = 32
   config.stride = 8
@@ -60,6 +61,12 @@ def base_config(arg) -> ml_collections.ConfigDict:
   config.feedback = "scheduled"
   config.scheduled_sampling_steps = 2000
   config.loss = "epe"
+  # Windows with fewer valid input joints than this fraction are left out of
+  # the loss (see train.make_train_step).
+  config.min_window_valid_fraction = 0.1
+  # Interpolate missing joints over the whole video (at confidence 0.01)
+  # before windows are cut, in training and inference.
+  config.fill_gaps = True
   # Every RMSProp argument is explicit: optax's defaults differ from Keras's
   # (the paper's) and PyTorch's.
   config.optim = dict(

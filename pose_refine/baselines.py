@@ -30,19 +30,28 @@ def interpolate_missing(poses: np.ndarray, confidence: np.ndarray) -> np.ndarray
   return out
 
 
+def _smooth_filled(poses, confidence, smooth):
+  """Applies `smooth` over time to interpolated tracks; never-seen joints stay NaN."""
+  filled = interpolate_missing(poses, confidence)
+  never_seen = np.isnan(filled[0, :, 0])
+  out = smooth(np.nan_to_num(filled))
+  out[:, never_seen] = np.nan
+  return out.astype(np.float32)
+
+
 def savitzky_golay(poses, confidence, window: int = 9, order: int = 2):
   """Savitzky-Golay smoothing after interpolation; `window` odd, > `order`."""
-  filled = interpolate_missing(poses, confidence)
   window = min(window, len(poses) if len(poses) % 2 else len(poses) - 1)
   if window <= order:
-    return filled.astype(np.float32)
-  return signal.savgol_filter(filled, window, order, axis=0, mode="interp").astype(np.float32)
+    return interpolate_missing(poses, confidence).astype(np.float32)
+  return _smooth_filled(poses, confidence, lambda x: signal.savgol_filter(
+      x, window, order, axis=0, mode="interp"))
 
 
 def gaussian(poses, confidence, sigma: float = 2.0):
   """Gaussian smoothing over time (sigma in frames) after interpolation."""
-  filled = interpolate_missing(poses, confidence)
-  return ndimage.gaussian_filter1d(filled, sigma, axis=0, mode="nearest").astype(np.float32)
+  return _smooth_filled(poses, confidence, lambda x: ndimage.gaussian_filter1d(
+      x, sigma, axis=0, mode="nearest"))
 
 
 def one_euro(poses, confidence, min_cutoff: float = 1.0, beta: float = 0.0,

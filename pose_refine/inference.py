@@ -54,8 +54,12 @@ def refine_videos(
     batch_size: int,
     mesh,
     weighting: str = "uniform",
+    fill_gaps: bool = True,
 ) -> list[np.ndarray]:
   """Refines every video; each frame averages the windows that cover it.
+
+  A window's weight is its position weight times the fraction of its input
+  joints that are valid, so well-observed windows dominate the merge.
 
   Args:
     predict_fn: from `make_predict_fn`.
@@ -68,10 +72,14 @@ def refine_videos(
       has this size, so the program compiles once.
     mesh: the device mesh.
     weighting: "uniform" or "triangular" weights by position in the window.
+    fill_gaps: interpolate missing joints over the whole video first (at low
+      confidence; see input_pipeline.fill_gaps), as in training.
 
   Returns:
     One [time, joints, 2] array of pixels per video.
   """
+  if fill_gaps:
+    videos = [input_pipeline.fill_gaps(v) for v in videos]
   devices = mesh.devices.size
   batch_size = -(-batch_size // devices) * devices
   weights = _position_weights(window, weighting)
@@ -98,9 +106,13 @@ def refine_videos(
     refined = np.asarray(
         predict_fn(params, _global_array(poses, mesh), _global_array(confidence, mesh))
     )
-    for (v, start), out in zip(chunk, refined):
+    # Windows that saw more valid joints get more say where they overlap.
+    observed = np.all(np.isfinite(poses), -1) & (confidence > 0)
+    reliability = observed.mean(axis=(1, 2)) + 1e-3
+    for (v, start), out, trust in zip(chunk, refined, reliability):
       length = min(window, len(sums[v]) - start)
-      sums[v][start : start + length] += out[:length] * weights[:length, None, None]
-      totals[v][start : start + length] += weights[:length]
+      weight = weights[:length] * trust
+      sums[v][start : start + length] += out[:length] * weight[:, None, None]
+      totals[v][start : start + length] += weight
   return [(s / t[:, None, None]).astype(np.float32) for s, t in zip(sums, totals)]
 

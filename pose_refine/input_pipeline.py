@@ -73,6 +73,29 @@ def convert_videos(videos, source: skeletons.Skeleton, target: skeletons.Skeleto
   return out
 
 
+def fill_gaps(video: dict, confidence: float = 0.01) -> dict:
+  """A video whose missing joints are interpolated over time, at low confidence.
+
+  Windows then always have a frame of reference, even inside long estimator
+  failures; the low confidence tells the model these joints were not seen.
+  Joints never seen in the whole video stay missing. Only "poses" and
+  "confidence" change.
+  """
+  poses, scores = video["poses"], video["confidence"]
+  observed = np.all(np.isfinite(poses), -1) & (scores > 0)
+  frames = np.arange(len(poses))
+  filled = poses.astype(np.float32).copy()
+  new_scores = scores.astype(np.float32).copy()
+  for j in range(poses.shape[1]):
+    known = observed[:, j]
+    if not known.any() or known.all():
+      continue
+    for c in range(2):
+      filled[~known, j, c] = np.interp(frames[~known], frames[known], poses[known, j, c])
+    new_scores[~known, j] = confidence
+  return video | {"poses": filled, "confidence": new_scores}
+
+
 def window_starts(length: int, window: int, stride: int) -> list[int]:
   """Start frames of windows covering [0, length); the last one is flush.
 

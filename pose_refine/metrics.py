@@ -106,15 +106,14 @@ def pck_normalized(
 def acceleration_error(predictions: np.ndarray, ground_truth: np.ndarray, valid: np.ndarray) -> float:
   """Mean |second difference of prediction - that of ground truth| (VIBE), px/frame^2.
 
-  Only triples of consecutive frames whose ground truth is valid count; a
-  missing prediction there counts as infinite (so report it with care).
+  Only triples of consecutive frames whose ground truth is valid and whose
+  predictions exist count (report the share of missing predictions beside it).
   """
-  valid = valid.astype(bool)
+  valid = valid.astype(bool) & np.all(np.isfinite(predictions), -1)
   accel_pred = predictions[2:] - 2 * predictions[1:-1] + predictions[:-2]
   accel_true = ground_truth[2:] - 2 * ground_truth[1:-1] + ground_truth[:-2]
   use = valid[2:] & valid[1:-1] & valid[:-2]
-  error = np.linalg.norm(accel_pred - accel_true, axis=-1)
-  error = np.where(np.isnan(error), np.inf, error)
+  error = np.linalg.norm(np.nan_to_num(accel_pred - accel_true), axis=-1)
   return float(error[use].mean()) if use.any() else float("nan")
 
 
@@ -126,7 +125,8 @@ def hardest_frames_error(
 
   Frames are ranked by the raw input's mean joint error (missing joints
   count as the largest), and the top `fraction` are kept: are large mistakes
-  fixed, or only jitter smoothed?
+  fixed, or only jitter smoothed? Joints `predictions` leaves missing there
+  are not averaged (report the share of missing predictions beside it).
   """
   valid = valid.astype(bool)
   raw_errors = joint_errors(raw, ground_truth)
@@ -137,5 +137,5 @@ def hardest_frames_error(
   count = max(1, int(round(fraction * len(frame_error))))
   chosen = np.argsort(-frame_error, kind="stable")[:count]
   errors = joint_errors(predictions[chosen], ground_truth[chosen])
-  use = valid[chosen]
-  return float(np.minimum(errors[use], 1e6).mean()) if use.any() else float("nan")
+  use = valid[chosen] & np.isfinite(errors)
+  return float(errors[use].mean()) if use.any() else float("nan")

@@ -87,6 +87,9 @@ class PoseCorrector(nn.Module):
       encoder's final states), as in Cho et al. / Sutskever et al.
     bidirectional: bidirectional encoder; if False, forward only.
     residual: the decoder predicts a correction added to the input frame.
+    interpolate_missing: missing input joints enter (and serve as the
+      residual base) linearly interpolated from the window's valid frames,
+      with confidence 0 marking them; else they enter as the window centre.
   """
 
   num_joints: int
@@ -95,6 +98,7 @@ class PoseCorrector(nn.Module):
   attention: bool = True
   bidirectional: bool = True
   residual: bool = True
+  interpolate_missing: bool = True
 
   @nn.compact
   def __call__(
@@ -129,6 +133,8 @@ class PoseCorrector(nn.Module):
     valid = normalization.joint_validity(poses, confidence)
     centre, scale = normalization.window_frame(poses, valid)
     inputs = normalization.to_normalized(poses, valid, centre, scale)
+    if self.interpolate_missing:
+      inputs = normalization.fill_missing(inputs, valid)
     confidence = jnp.where(valid, confidence, 0.0)
     frame_mask = jnp.any(valid, axis=-1)
     features = jnp.concatenate(

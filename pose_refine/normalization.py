@@ -6,6 +6,7 @@ left/right swaps from moving the frame of reference; invalid joints (NaN or
 zero confidence) take no part, whatever their values.
 """
 
+import jax
 import jax.numpy as jnp
 
 
@@ -47,3 +48,39 @@ def to_normalized(poses, valid, centre, scale):
 def to_pixels(normalized, centre, scale):
   """Window units -> pixels."""
   return normalized * scale[:, None, None, None] + centre[:, None, None]
+
+
+def fill_missing(points, valid):
+  """Fills invalid joints by linear interpolation over time within the window.
+
+  Each joint track is interpolated between its nearest valid frames before
+  and after; before the first and after the last valid frame the nearest one
+  is held; a joint with no valid frame in the window becomes 0 (the window's
+  centre). Only valid values are read, so what invalid entries hold never
+  matters.
+
+  Args:
+    points: [batch, time, joints, 2], finite (e.g. from `to_normalized`).
+    valid: [batch, time, joints] bool.
+
+  Returns:
+    [batch, time, joints, 2] with valid entries unchanged.
+  """
+  time = points.shape[1]
+  t = jnp.arange(time)[None, :, None]
+  previous = jax.lax.cummax(jnp.where(valid, t, -1), axis=1)
+  following = jax.lax.cummin(jnp.where(valid, t, time), axis=1, reverse=True)
+  has_previous, has_following = previous >= 0, following < time
+
+  def gather(index):
+    index = jnp.clip(index, 0, time - 1)[..., None]
+    return jnp.take_along_axis(points, jnp.broadcast_to(index, points.shape), axis=1)
+
+  before, after = gather(previous), gather(following)
+  weight = ((t - previous) / jnp.maximum(following - previous, 1))[..., None]
+  filled = jnp.where(
+      (has_previous & has_following)[..., None],
+      before + weight * (after - before),
+      jnp.where(has_previous[..., None], before, jnp.where(has_following[..., None], after, 0.0)),
+  )
+  return jnp.where(valid[..., None], points, filled)

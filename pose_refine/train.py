@@ -168,10 +168,16 @@ def make_train_step(model, optimizer, config):
       targets = normalization.to_normalized(
           batch["ground_truth"], batch["ground_truth_valid"], out["centre"], out["scale"]
       )
-      loss = pose_loss(out["normalized"], targets, batch["ground_truth_valid"], config.loss)
+      # A window with almost no valid input joints has no frame of reference
+      # of its own (its centre and scale come from a handful of points or
+      # none), so its targets are arbitrary in window units: leave it out.
+      observed = normalization.joint_validity(batch["poses"], batch["confidence"])
+      usable = observed.mean(axis=(1, 2)) >= config.get("min_window_valid_fraction", 0.0)
+      valid = batch["ground_truth_valid"] & usable[:, None, None]
+      loss = pose_loss(out["normalized"], targets, valid, config.loss)
       if config.get("acceleration_loss_weight", 0.0):
         loss += config.acceleration_loss_weight * acceleration_loss(
-            out["normalized"], targets, batch["ground_truth_valid"]
+            out["normalized"], targets, valid
         )
       return loss
 
@@ -215,6 +221,7 @@ def evaluate(predict_fn, params, videos, *, config, skeleton, mesh, return_predi
       stride=config.eval.stride,
       batch_size=config.eval.batch_size,
       mesh=mesh,
+      fill_gaps=config.get("fill_gaps", False),
   )
   ground_truth = np.concatenate([v["ground_truth"] for v in videos])
   valid = np.concatenate([v["ground_truth_valid"] for v in videos])
@@ -331,6 +338,8 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> dict[
     )
   total_steps = config.num_train_steps or config.num_epochs * steps_per_epoch
   num_epochs = -(-total_steps // steps_per_epoch)
+  if config.get("fill_gaps", False):
+    train_videos = [input_pipeline.fill_gaps(v) for v in train_videos]
   dataset = input_pipeline.train_loader(
       train_videos,
       skeleton=skeleton,

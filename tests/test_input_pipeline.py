@@ -126,3 +126,29 @@ def test_processes_read_disjoint_slices_that_cover_each_global_batch():
     np.testing.assert_array_equal(joined, batch["poses"])
   with pytest.raises(ValueError, match="not divisible by the 3 processes"):
     _loader(videos, process_count=3)
+
+
+def test_fill_gaps_interpolates_at_low_confidence():
+  video = _window(time=6)
+  video["confidence"][:] = 0.8
+  video["poses"][:, 0] = np.arange(6)[:, None] * 10.0
+  video["poses"][2:4, 0] = np.nan
+  video["confidence"][:, 1] = 0.0  # Joint 1 is never seen.
+  filled = input_pipeline.fill_gaps(video)
+  np.testing.assert_allclose(filled["poses"][2:4, 0, 0], [20.0, 30.0])
+  np.testing.assert_allclose(filled["confidence"][2:4, 0], 0.01)
+  np.testing.assert_array_equal(filled["confidence"][:, 1], 0.0)
+  np.testing.assert_array_equal(filled["poses"][:, 1], video["poses"][:, 1])
+  np.testing.assert_array_equal(filled["ground_truth"], video["ground_truth"])
+
+
+def test_in_window_interpolation_reads_only_valid_frames():
+  import jax.numpy as jnp
+
+  from pose_refine import normalization
+
+  points = np.zeros((1, 6, 1, 2), np.float32)
+  points[0, :, 0, 0] = [99, 10, 99, 99, 40, 99]  # 99: invalid, must not be read.
+  valid = np.array([[[False], [True], [False], [False], [True], [False]]])
+  filled = np.asarray(normalization.fill_missing(jnp.asarray(points), jnp.asarray(valid)))
+  np.testing.assert_allclose(filled[0, :, 0, 0], [10, 10, 20, 30, 40, 40])
