@@ -37,8 +37,8 @@ def get_config(arg=None):
     config.eval_split = f"fold{arg.fold}"
     config.final_eval_split = f"fold{arg.fold}"
 
-  # 40 videos of 100 frames give 40 x 9 windows of 32 (stride 8): 5 steps an
-  # epoch at batch 64, so the paper's 100 epochs are 500 steps.
+  # 40 videos of 100 frames give 40 x 10 windows of 32 (stride 8): 6 steps
+  # an epoch at batch 64, so the paper's 100 epochs are 600 steps.
   config.num_epochs = 100
   config.optim.schedule = "warmup_cosine"
   config.optim.warmup_steps = 50

@@ -192,6 +192,23 @@ def test_configs_train_end_to_end(shared_data, real_data_dir, tmp_path):
   results = train.train_and_evaluate(youtube, str(tmp_path / "youtube"))
   assert set(results) >= {"raw", "refined"}
 
+  # The report: raw, tuned baselines and the run, with plots and overlays.
+  report = subprocess.run(
+      [sys.executable, "-m", "launch.report",
+       "--config=configs/youtube_pose.py:runlocal=True,estimator=weak",
+       f"--config.data_dir={real_data_dir}", f"--run=ours={tmp_path / 'youtube'}",
+       f"--output={tmp_path / 'report'}", "--overlays=2"],
+      cwd=conftest.ROOT, env=conftest.subprocess_env(POSE_REFINE_DATA=str(shared_data)),
+      capture_output=True, text=True, timeout=600,
+  )
+  assert report.returncode == 0, report.stderr[-3000:]
+  text = (tmp_path / "report" / "report.md").read_text()
+  for method in ("raw", "savitzky_golay", "gaussian", "one_euro", "kalman_rts", "ours"):
+    assert f"| {method} |" in text
+  assert "tuned on youtube_pose/weak:validation" in text
+  assert (tmp_path / "report" / "curves.png").read_bytes()[:4] == b"\x89PNG"
+  assert len(list((tmp_path / "report" / "overlays").glob("*.png"))) == 2
+
   _write_cvit_layout(tmp_path / "cvit", [f"v{i}" for i in range(5)], frames=40)
   cvit = cvit_config.get_config("runlocal=True")
   cvit.data_dir = str(tmp_path / "tfds_cvit")
