@@ -17,6 +17,19 @@ from pose_refine import normalization
 _MASKED_LOGIT = -1e9
 
 
+def _outputs(normalized, centre, scale, attention=None):
+  """The refiners' common result dict (see PoseCorrector.__call__)."""
+  result = {
+      "poses": normalization.to_pixels(normalized, centre, scale),
+      "normalized": normalized,
+      "centre": centre,
+      "scale": scale,
+  }
+  if attention is not None:
+    result["attention"] = attention
+  return result
+
+
 class AdditiveAttention(nn.Module):
   """Bahdanau attention over precomputed keys U h_j."""
 
@@ -206,15 +219,7 @@ class PoseCorrector(nn.Module):
         frame_mask,
     )
     normalized = outputs.reshape(batch, time, joints, 2)
-    result = {
-        "poses": normalization.to_pixels(normalized, centre, scale),
-        "normalized": normalized,
-        "centre": centre,
-        "scale": scale,
-    }
-    if return_attention:
-      result["attention"] = weights
-    return result
+    return _outputs(normalized, centre, scale, weights if return_attention else None)
 
 
 class TemporalMLP(nn.Module):
@@ -256,12 +261,5 @@ class TemporalMLP(nn.Module):
       x = x + y
     refined = trajectories + nn.Dense(self.window, name="decode")(x)
     normalized = refined.transpose(0, 3, 1, 2)
-    result = {
-        "poses": normalization.to_pixels(normalized, centre, scale),
-        "normalized": normalized,
-        "centre": centre,
-        "scale": scale,
-    }
-    if return_attention:
-      result["attention"] = jnp.zeros((batch, time, time), jnp.float32)
-    return result
+    attention = jnp.zeros((batch, time, time), jnp.float32) if return_attention else None
+    return _outputs(normalized, centre, scale, attention)

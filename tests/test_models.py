@@ -112,3 +112,19 @@ def test_teacher_forcing_uses_targets_only_when_asked():
       rngs={"feedback": jax.random.key(3)},
   )["poses"]
   assert np.all(np.isfinite(mixed))
+
+
+def test_temporal_mlp_peer_shapes_and_masking():
+  poses, confidence = _inputs(time=8)
+  model = models.TemporalMLP(num_joints=5, window=8, hidden=16, blocks=2)
+  variables = model.init(jax.random.key(0), poses, confidence)
+  out = model.apply(variables, poses, confidence)
+  assert out["poses"].shape == poses.shape and np.all(np.isfinite(out["poses"]))
+  a, b = poses.copy(), poses.copy()
+  a[0, 2, 1], b[0, 2, 1] = np.nan, 1e6
+  confidence[0, 2, 1] = 0.0
+  np.testing.assert_array_equal(
+      model.apply(variables, a, confidence)["poses"], model.apply(variables, b, confidence)["poses"]
+  )
+  with pytest.raises(ValueError, match="windows of 8"):
+    model.apply(variables, poses[:, :6], confidence[:, :6])
