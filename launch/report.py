@@ -62,9 +62,11 @@ def _overlays(videos, methods, config, skeleton, output, count):
   ours = np.concatenate(methods)
   truth = np.concatenate([v["ground_truth"] for v in videos])
   index = [(v["video_id"], f) for v in videos for f in v["frame_ids"]]
-  # The frames the refiner changed most, to show what it corrects.
-  change = np.nan_to_num(np.linalg.norm(np.nan_to_num(raw, nan=-1e4) - ours, axis=-1).mean(-1))
-  chosen = np.argsort(-change, kind="stable")[:count]
+  # Frames with an initial estimate that the refiner improved most.
+  raw_error = np.linalg.norm(raw - truth, axis=-1).mean(-1)
+  our_error = np.linalg.norm(ours - truth, axis=-1).mean(-1)
+  gain = np.where(np.isfinite(raw_error) & np.isfinite(our_error), raw_error - our_error, -np.inf)
+  chosen = np.argsort(-gain, kind="stable")[:count]
   (output / "overlays").mkdir(exist_ok=True)
   paths = []
   for k in chosen:
