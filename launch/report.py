@@ -24,7 +24,9 @@ _CONFIG = config_flags.DEFINE_config_file("config", None, "The data set's config
                                           lock_config=True)
 _SPLIT = flags.DEFINE_string("split", None, "Split to report (default config.final_eval_split).")
 _TUNE_SPLIT = flags.DEFINE_string("tune_split", None, "Split to tune baselines on.")
-_RUNS = flags.DEFINE_multi_string("run", [], "NAME=WORKDIR[,WORKDIR...]")
+_RUNS = flags.DEFINE_multi_string(
+    "run", [], "NAME=WORKDIR[,WORKDIR...]; NAME has no '=' (WORKDIR may)."
+)
 _OUTPUT = flags.DEFINE_string("output", None, "Directory for the report.")
 _OVERLAYS = flags.DEFINE_integer("overlays", 4, "Overlay images to draw (0: none).")
 flags.mark_flags_as_required(["config", "output"])
@@ -127,8 +129,9 @@ def main(argv):
   if any(len(workdirs.split(",")) > 1 for workdirs in _RUNS.value):
     lines += ["Standard deviation over seeds of Average PCK@20/10/5:", ""]
     for name, std in stds.items():
-      lines.append(f"- {name}: " + ", ".join(
-          f"{std[f'pck@{t}/Average']:.2f}" for t in (20, 10, 5)))
+      if results[name].get("seeds", 1) > 1:
+        lines.append(f"- {name} ({results[name]['seeds']} seeds): " + ", ".join(
+            f"{std[f'pck@{t}/Average']:.2f}" for t in (20, 10, 5)))
     lines.append("")
   lines += [f"Baselines tuned on {config.dataset}:{tune_split} (PCK@20 Average there):", ""]
   for name, (params, tuned_score) in tuned.items():

@@ -14,10 +14,11 @@ for estimator in weak strong; do
       --config=configs/youtube_pose.py:estimator=$estimator,model=temporal_mlp \
       --workdir="$w/ytp_${estimator}_mlp"
   runs=()
-  for variant in "attention=True-bidirectional=True" "attention=True-bidirectional=False" \
-                 "attention=False-bidirectional=True" "attention=False-bidirectional=False"; do
-    dirs=$(printf "$w/ytp_$estimator/$variant-seed=%s," 0 1 2)
-    runs+=("--run=ours ($variant)=${dirs%,}")
+  for variant in "True True ours" "True False ours, forward-only encoder" \
+                 "False True ours, no attention" "False False ours, neither"; do
+    read -r attention bidirectional label <<< "$variant"
+    dirs=$(printf "$w/ytp_$estimator/attention=$attention-bidirectional=$bidirectional-seed=%s," 0 1 2)
+    runs+=("--run=$label=${dirs%,}")
   done
   $py -m launch.report --config=configs/youtube_pose.py:estimator=$estimator \
       --run="smoothnet-style=$w/ytp_${estimator}_mlp" "${runs[@]}" --output="$w/report_ytp_$estimator"
