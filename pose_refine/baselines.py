@@ -129,10 +129,14 @@ def kalman_rts(poses, confidence, process_noise: float = 1.0, measurement_noise:
   return result.astype(np.float32)
 
 
+# Parameter grids for tuning on a validation split. Each includes settings
+# close to doing nothing (tiny windows and sigmas, high cut-offs, large
+# process noise), so a filter that only hurts can tune itself out.
 BASELINES = {
-    "savitzky_golay": (savitzky_golay, {"window": [5, 7, 9, 13, 17, 25], "order": [1, 2, 3]}),
-    "gaussian": (gaussian, {"sigma": [0.5, 1.0, 1.5, 2.0, 3.0, 5.0]}),
-    "one_euro": (one_euro, {"min_cutoff": [0.05, 0.2, 0.5, 1.0, 3.0], "beta": [0.0, 0.01, 0.1]}),
-    "kalman_rts": (kalman_rts, {"process_noise": [0.3, 1.0, 3.0, 10.0],
-                                "measurement_noise": [2.0, 5.0, 10.0, 20.0]}),
+    "savitzky_golay": (savitzky_golay, {"window": [3, 5, 7, 9, 13, 17, 25], "order": [1, 2, 3]}),
+    "gaussian": (gaussian, {"sigma": [0.25, 0.5, 1.0, 1.5, 2.0, 3.0, 5.0]}),
+    "one_euro": (one_euro, {"min_cutoff": [0.05, 0.2, 0.5, 1.0, 3.0, 10.0, 30.0],
+                            "beta": [0.0, 0.01, 0.1]}),
+    "kalman_rts": (kalman_rts, {"process_noise": [0.3, 1.0, 3.0, 10.0, 30.0, 100.0],
+                                "measurement_noise": [0.5, 1.0, 2.0, 5.0, 10.0, 20.0]}),
 }
