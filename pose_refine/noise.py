@@ -79,6 +79,7 @@ def corrupt(
     skeleton: skeletons.Skeleton,
     model: EstimatorErrorModel,
     rng: np.random.Generator,
+    frame_size: tuple[float, float] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
   """Simulates an estimator's output for one person's joint tracks.
 
@@ -88,6 +89,9 @@ def corrupt(
     skeleton: the joint set of `poses`.
     model: error rates and sizes.
     rng: the only source of randomness, so equal seeds give equal outputs.
+    frame_size: (width, height); estimates are clipped to the frame, as a
+      real estimator's are (the Student-t tail would otherwise put a few
+      joints thousands of pixels away).
 
   Returns:
     estimates: [time, joints, 2] pixels, NaN where the joint is missing.
@@ -129,6 +133,8 @@ def corrupt(
       rng.uniform(*model.confidence_corrupt, (time, num_joints)),
       rng.uniform(*model.confidence_clean, (time, num_joints)),
   )
+  if frame_size is not None:
+    out = np.clip(out, 0.0, np.asarray(frame_size, np.float64) - 1.0)
   missing = _runs(rng, (time, num_joints), model.miss_rate, model.miss_length)
   out[missing] = np.nan
   confidence[missing] = 0.0

@@ -61,3 +61,14 @@ def test_builder_is_deterministic(data_dir, tmp_path):
   for a, b in zip(first, second):
     for key in input_pipeline.FIELDS:
       np.testing.assert_array_equal(a[key], b[key])
+
+
+def test_corruption_stays_in_the_frame_when_asked():
+  poses, torso = synthetic.generate_motion(np.random.default_rng(0), 300)
+  heavy = dataclasses.replace(noise.EstimatorErrorModel(), outlier_rate=0.5, outlier_scale=50.0)
+  free, _ = noise.corrupt(poses, torso, SKELETON, heavy, np.random.default_rng(0))
+  inside, _ = noise.corrupt(poses, torso, SKELETON, heavy, np.random.default_rng(0),
+                            frame_size=(640, 480))
+  assert np.nanmax(np.abs(free)) > 2000
+  assert np.nanmin(inside) >= 0 and np.nanmax(inside[..., 0]) <= 639
+  assert np.nanmax(inside[..., 1]) <= 479

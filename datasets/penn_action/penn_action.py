@@ -34,8 +34,11 @@ SKELETON = skeletons.PENN_ACTION
 class PennAction(tfds.core.GeneratorBasedBuilder):
   """Penn Action labels with simulated estimator outputs."""
 
-  VERSION = tfds.core.Version("1.0.0")
-  RELEASE_NOTES = {"1.0.0": "Initial release."}
+  VERSION = tfds.core.Version("1.1.0")
+  RELEASE_NOTES = {
+      "1.0.0": "Initial release.",
+      "1.1.0": "Simulated estimates are clipped to the video frame.",
+  }
   MANUAL_DOWNLOAD_INSTRUCTIONS = """
   Point --manual_dir (or config.manual_dir) at Penn Action's folder holding
   labels/<id>.mat (fields x, y (T, 13), visibility (T, 13), bbox (T, 4),
@@ -116,6 +119,11 @@ def read_clip(path: str) -> dict:
       "train": int(mat["train"]) == 1,
       "action": str(mat.get("action", "")),
       "view": str(mat.get("pose", "")),
+      # (width, height); `dimensions` is [height, width, frames].
+      "frame_size": (
+          (float(mat["dimensions"][1]), float(mat["dimensions"][0]))
+          if "dimensions" in mat else None
+      ),
   }
 
 
@@ -131,7 +139,7 @@ def simulate(clip: dict, model: noise.EstimatorErrorModel) -> dict:
   seed = int(clip["video_id"]) if clip["video_id"].isdigit() else abs(hash(clip["video_id"]))
   estimates, confidence = noise.corrupt(
       truth, np.full(len(truth), unit, np.float32), SKELETON, model,
-      np.random.default_rng([seed, 7]),
+      np.random.default_rng([seed, 7]), frame_size=clip.get("frame_size"),
   )
   return {
       "video_id": clip["video_id"],
