@@ -17,6 +17,7 @@ import numpy as np
 import tensorflow_datasets as tfds
 from jax.experimental import multihost_utils
 
+from pose_refine import baselines
 from pose_refine import skeletons
 
 FIELDS = ("poses", "confidence", "ground_truth", "ground_truth_valid")
@@ -83,16 +84,9 @@ def fill_gaps(video: dict, confidence: float = 0.01) -> dict:
   """
   poses, scores = video["poses"], video["confidence"]
   observed = np.all(np.isfinite(poses), -1) & (scores > 0)
-  frames = np.arange(len(poses))
-  filled = poses.astype(np.float32).copy()
-  new_scores = scores.astype(np.float32).copy()
-  for j in range(poses.shape[1]):
-    known = observed[:, j]
-    if not known.any() or known.all():
-      continue
-    for c in range(2):
-      filled[~known, j, c] = np.interp(frames[~known], frames[known], poses[known, j, c])
-    new_scores[~known, j] = confidence
+  filled = baselines.interpolate_missing(poses, scores).astype(np.float32)
+  seen_somewhere = observed.any(0, keepdims=True)
+  new_scores = np.where(~observed & seen_somewhere, confidence, scores).astype(np.float32)
   return video | {"poses": filled, "confidence": new_scores}
 
 
