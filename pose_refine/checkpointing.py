@@ -88,11 +88,8 @@ class Checkpointer:
       ) from error
     return restored["state"]
 
-  def wait(self) -> None:
-    """Blocks until asynchronous saves are on disk."""
-    self._manager.wait_until_finished()
-
   def close(self) -> None:
+    """Waits until asynchronous saves are on disk, then releases the manager."""
     self._manager.wait_until_finished()
     self._manager.close()
 
