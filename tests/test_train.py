@@ -35,10 +35,13 @@ def test_workdir_holds_metrics_results_and_checkpoints(trained):
   assert (workdir / "checkpoints" / str(config.num_train_steps)).is_dir()
 
 
-def test_rerun_with_finished_workdir_resumes_without_training(trained, capsys):
+def test_rerun_with_finished_workdir_resumes_without_training(trained):
   config, workdir, results = trained
+  # Timings differ between runs, so an unchanged timing log means no step ran again.
+  timing = (workdir / "timing.jsonl").read_text()
   again = train.train_and_evaluate(config, str(workdir))
   assert again == results
+  assert (workdir / "timing.jsonl").read_text() == timing
 
 
 def test_non_finite_loss_stops_with_a_clear_error(data_dir, tmp_path):
