@@ -152,7 +152,19 @@ def person_unit(ground_truth: np.ndarray, skeleton: skeletons.Skeleton) -> float
       ground_truth[:, skeleton.index("left_shoulder")]
       + ground_truth[:, skeleton.index("right_shoulder")]
   )
-  return float(np.nanmedian(np.linalg.norm(head - mid, axis=-1)))
+  distance = np.linalg.norm(head - mid, axis=-1)
+  if np.isfinite(distance).any():
+    return float(np.nanmedian(distance))
+  # No frame has the head and both shoulders (195 of 1258 Penn Action clips):
+  # 0.14 x the median longer side of the labelled joints' box, the median
+  # ratio of the two on the other 1063 clips.
+  with np.errstate(invalid="ignore"), warnings.catch_warnings():
+    warnings.simplefilter("ignore", RuntimeWarning)
+    side = np.nanmax(np.nanmax(ground_truth, 1) - np.nanmin(ground_truth, 1), -1)
+    unit = 0.14 * float(np.nanmedian(side))
+  if not np.isfinite(unit) or unit <= 0:
+    raise ValueError("person_unit: the ground truth has no two labelled joints in any frame.")
+  return unit
 
 
 def _run_statistics(mask: np.ndarray) -> tuple[float, float]:

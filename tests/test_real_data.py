@@ -129,6 +129,29 @@ def test_penn_action_builder_and_joint_order(shared_data, real_data_dir):
   share = np.mean([np.mean(c["ground_truth"][:, right, 0] < c["ground_truth"][:, left, 0])
                    for c in front])
   assert share > 0.8
+  # Unlabelled joints (stored at the image corner) are missing, not positions.
+  for c in train_clips + validation:
+    truth = c["ground_truth"][c["ground_truth_valid"]]
+    assert not np.any(np.all(truth <= 1.0, -1)), c["video_id"]
+    assert not np.any(c["confidence"][~np.isfinite(c["poses"]).all(-1)])
+    # Clips without head and both shoulders in one frame still get estimates.
+    estimated = np.isfinite(c["poses"]).all(-1).sum()
+    assert estimated > 0.5 * c["ground_truth_valid"].sum(), c["video_id"]
+
+
+def test_penn_corner_placeholders_are_missing(tmp_path):
+  x = np.full((4, 13), 50.0)
+  y = np.full((4, 13), 80.0)
+  visibility = np.ones((4, 13))
+  x[1, 3] = y[1, 3] = 1.0  # Unlabelled: corner, invisible.
+  visibility[1, 3] = 0
+  visibility[2, 5] = 0  # Occluded but labelled: kept.
+  path = tmp_path / "0002.mat"
+  scipy.io.savemat(path, {"x": x, "y": y, "visibility": visibility, "bbox": np.zeros((4, 4)),
+                          "train": 1})
+  truth = penn_action.read_clip(str(path))["ground_truth"]
+  assert np.isnan(truth[1, 3]).all()
+  assert np.isfinite(np.delete(truth.reshape(-1, 2), 1 * 13 + 3, 0)).all()
 
 
 def test_malformed_penn_file_is_named(tmp_path):

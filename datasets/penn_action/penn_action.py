@@ -38,6 +38,7 @@ class PennAction(tfds.core.GeneratorBasedBuilder):
   RELEASE_NOTES = {
       "1.0.0": "Initial release.",
       "1.1.0": "Simulated estimates are clipped to the video frame.",
+      "1.2.0": "Unlabelled joints (invisible, stored at the image corner) are missing.",
   }
   MANUAL_DOWNLOAD_INSTRUCTIONS = """
   Point --manual_dir (or config.manual_dir) at Penn Action's folder holding
@@ -111,10 +112,16 @@ def read_clip(path: str) -> dict:
     raise ValueError(
         f"{path}: x and y have shapes {x.shape} and {y.shape}; expected (frames, 13)."
     )
+  visibility = np.atleast_2d(mat["visibility"]).astype(bool)
+  truth = np.stack([x, y], -1).astype(np.float32)
+  # 7% of joints (in 348 of 1258 training clips) are not labelled: they sit
+  # at the image corner (x, y <= 1), always with visibility 0. Taken as
+  # positions, they pull a window's median frame of reference to the corner.
+  truth[unlabelled_joints(truth, visibility)] = np.nan
   return {
       "video_id": os.path.splitext(os.path.basename(path))[0],
-      "ground_truth": np.stack([x, y], -1).astype(np.float32),
-      "visibility": np.atleast_2d(mat["visibility"]).astype(bool),
+      "ground_truth": truth,
+      "visibility": visibility,
       "bbox": np.atleast_2d(mat["bbox"]).astype(np.float32),
       "train": int(mat["train"]) == 1,
       "action": str(mat.get("action", "")),
@@ -125,6 +132,11 @@ def read_clip(path: str) -> dict:
           if "dimensions" in mat else None
       ),
   }
+
+
+def unlabelled_joints(truth: np.ndarray, visibility: np.ndarray) -> np.ndarray:
+  """[frames, joints] True for Penn Action's placeholder joints at the image corner."""
+  return np.all(truth <= 1.0, axis=-1) & ~visibility
 
 
 def load_error_model(path: str = ERROR_MODEL) -> noise.EstimatorErrorModel:
@@ -141,6 +153,7 @@ def simulate(clip: dict, model: noise.EstimatorErrorModel) -> dict:
       truth, np.full(len(truth), unit, np.float32), SKELETON, model,
       np.random.default_rng([seed, 7]), frame_size=clip.get("frame_size"),
   )
+  confidence = np.where(np.isfinite(estimates).all(-1), confidence, 0.0).astype(np.float32)
   return {
       "video_id": clip["video_id"],
       "frame_ids": np.arange(len(truth), dtype=np.int32),
