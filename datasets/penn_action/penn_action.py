@@ -34,7 +34,7 @@ SKELETON = skeletons.PENN_ACTION
 class PennAction(tfds.core.GeneratorBasedBuilder):
   """Penn Action labels with simulated estimator outputs."""
 
-  VERSION = tfds.core.Version("1.1.0")
+  VERSION = tfds.core.Version("1.2.0")
   RELEASE_NOTES = {
       "1.0.0": "Initial release.",
       "1.1.0": "Simulated estimates are clipped to the video frame.",
