@@ -49,7 +49,12 @@ def base_config(arg) -> ml_collections.ConfigDict:
       attention=arg.attention,
       bidirectional=arg.bidirectional,
       residual=True,
+      aligned_output=False,
       interpolate_missing=True,
+      # "fused" (fast) or "reference" (Flax cells): same parameters and function.
+      implementation="fused",
+      # Matmul operand dtype: "bfloat16" for GPUs; parameters and loss stay float32.
+      dtype="float32",
   )
   config.window = 32
   config.stride = 8

@@ -4,7 +4,17 @@ Notation follows Bahdanau et al. (2015): encoder states h_j, decoder states
 s_i, e_ij = v^T tanh(W s_{i-1} + U h_j), alpha_i = softmax_j(e_ij),
 c_i = sum_j alpha_ij h_j, s_i = f(s_{i-1}, y_{i-1}, c_i),
 y_i = g(y_{i-1}, s_i, c_i).
+
+Two implementations share one parameter tree (so checkpoints load in
+either): "reference", built from Flax's LSTM cells and `nn.scan`, and the
+default "fused", which computes the same functions with less work per step:
+the encoder's input projections for all frames and both directions are one
+matmul before its scan, both directions advance in the same scan step, and
+the decoder's attention query and recurrent matmuls on s_{i-1} are one
+matmul. Optional bfloat16 matmuls (float32 parameters, states and loss).
 """
+
+from typing import Any
 
 import flax.linen as nn
 import jax
@@ -61,7 +71,6 @@ class DecoderStep(nn.Module):
   hidden: int
   attention_size: int
   attention: bool
-  residual: bool
 
   @nn.compact
   def __call__(self, carry, step_inputs, keys, values, fixed_context, frame_mask):
@@ -84,9 +93,180 @@ class DecoderStep(nn.Module):
     output = nn.Dense(self.num_outputs, name="output")(
         jnp.concatenate([previous, state, context], -1)
     )
-    if self.residual:
-      output = output + base
+    output = output + base  # The input frame (residual) and/or the aligned term.
     return (lstm_carry, output), (output, weights)
+
+
+_GATES = ("i", "f", "g", "o")
+
+
+class _DenseParams(nn.Module):
+  """A kernel (and bias) named like Flax's LSTM cells' own, returned unapplied."""
+
+  features: int
+  use_bias: bool
+  kernel_init: Any
+
+  @nn.compact
+  def __call__(self, in_features: int):
+    kernel = self.param("kernel", self.kernel_init, (in_features, self.features))
+    bias = self.param("bias", nn.initializers.zeros_init(), (self.features,)) if self.use_bias else None
+    return kernel, bias
+
+
+class LSTMWeights(nn.Module):
+  """The parameters of `nn.OptimizedLSTMCell`, concatenated over gates.
+
+  Same names, shapes and initialisers as the cell, so a tree trained with
+  one implementation loads in the other.
+
+  Returns:
+    input kernel [in_features, 4 * features], recurrent kernel
+    [features, 4 * features] and bias [4 * features], gates in i, f, g, o order.
+  """
+
+  features: int
+
+  @nn.compact
+  def __call__(self, in_features: int):
+    inputs, recurrent, biases = [], [], []
+    for gate in _GATES:
+      kernel, _ = _DenseParams(self.features, False, nn.initializers.lecun_normal(),
+                               name=f"i{gate}")(in_features)
+      inputs.append(kernel)
+      kernel, bias = _DenseParams(self.features, True, nn.initializers.orthogonal(),
+                                  name=f"h{gate}")(self.features)
+      recurrent.append(kernel), biases.append(bias)
+    return (jnp.concatenate(inputs, -1), jnp.concatenate(recurrent, -1),
+            jnp.concatenate(biases, -1))
+
+
+def _matmul(x, kernel, dtype):
+  """x @ kernel with operands in `dtype`, accumulated and returned in float32."""
+  return jnp.matmul(x.astype(dtype), kernel.astype(dtype), preferred_element_type=jnp.float32)
+
+
+def _lstm_update(gates, cell):
+  """One LSTM update from pre-activations [..., 4 * hidden] (i, f, g, o)."""
+  i, f, g, o = jnp.split(gates, 4, axis=-1)
+  cell = jax.nn.sigmoid(f) * cell + jax.nn.sigmoid(i) * jnp.tanh(g)
+  return cell, jax.nn.sigmoid(o) * jnp.tanh(cell)
+
+
+def fused_encoder(features, weights, dtype):
+  """Runs one or two LSTM directions over [batch, time, in] features.
+
+  Args:
+    features: [batch, time, in].
+    weights: (input kernel, recurrent kernel, bias) per direction, forward
+      first (see LSTMWeights); a second entry runs backward in time.
+    dtype: matmul operand dtype.
+
+  Returns:
+    Per-frame states [batch, time, directions * hidden] in time order, and
+    each direction's final hidden state [batch, hidden] (the backward one's
+    after reading frame 0), as `nn.RNN(..., return_carry=True)` gives.
+  """
+  batch, time, _ = features.shape
+  directions = len(weights)
+  hidden = weights[0][1].shape[0]
+  # Every frame's input projection, for all directions, in one matmul.
+  projected = _matmul(features, jnp.concatenate([w[0] for w in weights], -1), dtype)
+  projected = projected + jnp.concatenate([w[2] for w in weights], -1)
+  # [time, directions, batch, 4 hidden]; the backward direction reads time reversed.
+  projected = projected.reshape(batch, time, directions, 4 * hidden).transpose(1, 2, 0, 3)
+  if directions == 2:
+    projected = jnp.stack([projected[:, 0], projected[::-1, 1]], 1)
+  recurrent = jnp.stack([w[1] for w in weights])  # [directions, hidden, 4 hidden]
+
+  def step(carry, gates_in):
+    cell, state = carry
+    gates = gates_in + jnp.einsum(
+        "dbh,dhk->dbk", state.astype(dtype), recurrent.astype(dtype),
+        preferred_element_type=jnp.float32,
+    )
+    cell, state = _lstm_update(gates, cell)
+    return (cell, state), state
+
+  zeros = jnp.zeros((directions, batch, hidden), jnp.float32)
+  (_, final), states = jax.lax.scan(step, (zeros, zeros), projected)
+  # states: [time, directions, batch, hidden] -> forward, and backward in time order.
+  outputs = [states[:, 0]] + ([states[::-1, 1]] if directions == 2 else [])
+  encoded = jnp.concatenate(outputs, -1).transpose(1, 0, 2)
+  return encoded, list(final)
+
+
+class FusedDecoder(nn.Module):
+  """The attention decoder of `DecoderStep`, scanned with fused matmuls.
+
+  Same parameters (names, shapes) as `nn.scan(DecoderStep)` named "decoder".
+  """
+
+  num_outputs: int
+  hidden: int
+  attention_size: int
+  attention: bool
+  dtype: Any = jnp.float32
+
+  @nn.compact
+  def __call__(self, initial_state, step_inputs, keys, values, fixed_context, frame_mask):
+    """Same arguments as `DecoderStep` with time on axis 1; same (carry, outputs)."""
+    (cell, state), first_output = initial_state
+    teacher, use_teacher, base = step_inputs
+    context_size = values.shape[-1]
+    x_kernel, h_kernel, bias = LSTMWeights(self.hidden, name="lstm")(
+        self.num_outputs + context_size
+    )
+    if self.attention:
+      query_kernel = _AttentionParams(self.attention_size, name="attention")(self.hidden)
+      # s_{i-1} feeds the attention query and the LSTM's recurrence: one matmul.
+      state_kernel = jnp.concatenate([query_kernel[0], h_kernel], -1)
+    else:
+      state_kernel = h_kernel
+    output_kernel, output_bias = _DenseParams(
+        self.num_outputs, True, nn.initializers.lecun_normal(), name="output"
+    )(self.num_outputs + self.hidden + context_size)
+    dtype = self.dtype
+
+    def step(carry, inputs):
+      (cell, state), previous_output = carry
+      teacher_t, use_teacher_t, base_t = inputs
+      previous = jnp.where(
+          use_teacher_t[:, None], teacher_t, jax.lax.stop_gradient(previous_output)
+      )
+      from_state = _matmul(state, state_kernel, dtype)
+      if self.attention:
+        query, recurrent = jnp.split(from_state, [self.attention_size], -1)
+        energy = jnp.tanh(keys + query[:, None, :])
+        logits = _matmul(energy, query_kernel[1], dtype)[..., 0]
+        logits = jnp.where(frame_mask, logits, _MASKED_LOGIT)
+        weights = jax.nn.softmax(logits, axis=-1)
+        context = jnp.einsum("bt,btf->bf", weights, values)
+      else:
+        recurrent = from_state
+        context = fixed_context
+        weights = jnp.zeros(frame_mask.shape, jnp.float32)
+      gates = _matmul(jnp.concatenate([previous, context], -1), x_kernel, dtype) + recurrent + bias
+      cell, state = _lstm_update(gates, cell)
+      output = _matmul(jnp.concatenate([previous, state, context], -1), output_kernel, dtype)
+      output = output + output_bias + base_t
+      return ((cell, state), output), (output, weights)
+
+    time_major = jax.tree.map(lambda x: jnp.swapaxes(x, 0, 1), (teacher, use_teacher, base))
+    carry, (outputs, weights) = jax.lax.scan(step, ((cell, state), first_output), time_major)
+    return carry, (jnp.swapaxes(outputs, 0, 1), jnp.swapaxes(weights, 0, 1))
+
+
+class _AttentionParams(nn.Module):
+  """AdditiveAttention's parameters: query kernel [hidden, size], energy [size, 1]."""
+
+  size: int
+
+  @nn.compact
+  def __call__(self, hidden: int):
+    query, _ = _DenseParams(self.size, False, nn.initializers.lecun_normal(), name="query")(hidden)
+    energy, _ = _DenseParams(1, False, nn.initializers.lecun_normal(), name="energy")(self.size)
+    return query, energy
 
 
 class PoseCorrector(nn.Module):
@@ -100,9 +280,16 @@ class PoseCorrector(nn.Module):
       encoder's final states), as in Cho et al. / Sutskever et al.
     bidirectional: bidirectional encoder; if False, forward only.
     residual: the decoder predicts a correction added to the input frame.
+    aligned_output: the output y_i also gets a linear term of the aligned
+      encoder state h_i (y_i = g(y_{i-1}, s_i, c_i) + W h_i): attention need
+      not learn to find frame i before it can correct it. Off in the paper.
     interpolate_missing: missing input joints enter (and serve as the
       residual base) linearly interpolated from the window's valid frames,
       with confidence 0 marking them; else they enter as the window centre.
+    implementation: "fused" (default) or "reference" (Flax cells and
+      nn.scan); same parameters, same function up to float rounding.
+    dtype: matmul operand dtype of the fused implementation ("float32" or
+      "bfloat16"); parameters, LSTM states and outputs stay float32.
   """
 
   num_joints: int
@@ -111,7 +298,10 @@ class PoseCorrector(nn.Module):
   attention: bool = True
   bidirectional: bool = True
   residual: bool = True
+  aligned_output: bool = False
   interpolate_missing: bool = True
+  implementation: str = "fused"
+  dtype: Any = "float32"
 
   @nn.compact
   def __call__(
@@ -154,24 +344,26 @@ class PoseCorrector(nn.Module):
         [inputs.reshape(batch, time, -1), confidence], axis=-1
     )
 
-    def rnn(reverse, name):
-      return nn.RNN(
-          nn.OptimizedLSTMCell(self.hidden, name=f"{name}_lstm"), return_carry=True,
-          reverse=reverse, keep_order=True, name=name,
+    if self.implementation not in ("fused", "reference"):
+      raise ValueError(
+          f"implementation={self.implementation!r}; use 'fused' or 'reference'."
       )
-
-    if self.bidirectional:
-      (forward_carry, backward_carry), encoded = nn.Bidirectional(
-          rnn(False, "encoder_forward"), rnn(True, "encoder_backward"),
-          return_carry=True,
-      )(features)
-      summary = jnp.concatenate([forward_carry[1], backward_carry[1]], -1)
+    dtype = jnp.dtype(self.dtype)
+    if self.implementation == "reference" and dtype != jnp.float32:
+      raise ValueError("The reference implementation computes in float32 only.")
+    if self.implementation == "fused":
+      names = ["encoder_forward"] + (["encoder_backward"] if self.bidirectional else [])
+      weights = [
+          LSTMWeights(self.hidden, name=f"{name}_lstm")(features.shape[-1]) for name in names
+      ]
+      encoded, finals = fused_encoder(features, weights, dtype)
+      summary = jnp.concatenate(finals, -1)
     else:
-      forward_carry, encoded = rnn(False, "encoder_forward")(features)
-      summary = forward_carry[1]
+      encoded, summary = self._reference_encoder(features)
 
     if self.attention:
-      keys = nn.Dense(self.attention_size, use_bias=False, name="keys")(encoded)
+      keys = nn.Dense(self.attention_size, use_bias=False, dtype=dtype, name="keys")(encoded)
+      keys = keys.astype(jnp.float32)
     else:
       keys = encoded  # Unused by the decoder without attention.
     initial_state = jnp.tanh(nn.Dense(self.hidden, name="bridge")(summary))
@@ -196,23 +388,31 @@ class PoseCorrector(nn.Module):
         )
       use_teacher = use_teacher.at[:, 0].set(False)
 
-    decoder = nn.scan(
-        DecoderStep,
-        variable_broadcast="params",
-        split_rngs={"params": False},
-        in_axes=(1, nn.broadcast, nn.broadcast, nn.broadcast, nn.broadcast),
-        out_axes=1,
-    )(
+    decoder_args = dict(
         num_outputs=joints * 2,
         hidden=self.hidden,
         attention_size=self.attention_size,
         attention=self.attention,
-        residual=self.residual,
         name="decoder",
     )
+    if self.implementation == "fused":
+      decoder = FusedDecoder(dtype=dtype, **decoder_args)
+    else:
+      decoder = nn.scan(
+          DecoderStep,
+          variable_broadcast="params",
+          split_rngs={"params": False},
+          in_axes=(1, nn.broadcast, nn.broadcast, nn.broadcast, nn.broadcast),
+          out_axes=1,
+      )(**decoder_args)
+    base = flat_inputs if self.residual else jnp.zeros_like(flat_inputs)
+    if self.aligned_output:
+      # Hoisted out of the decoder loop: one matmul for every frame.
+      base = base + nn.Dense(joints * 2, dtype=dtype, name="aligned_output")(encoded).astype(
+          jnp.float32)
     _, (outputs, weights) = decoder(
         (lstm_carry, flat_inputs[:, 0]),
-        (teacher, use_teacher, flat_inputs),
+        (teacher, use_teacher, base),
         keys,
         encoded,
         summary,
@@ -220,6 +420,24 @@ class PoseCorrector(nn.Module):
     )
     normalized = outputs.reshape(batch, time, joints, 2)
     return _outputs(normalized, centre, scale, weights if return_attention else None)
+
+  def _reference_encoder(self, features):
+    """Flax's LSTM cells under nn.RNN / nn.Bidirectional."""
+
+    def rnn(reverse, name):
+      return nn.RNN(
+          nn.OptimizedLSTMCell(self.hidden, name=f"{name}_lstm"), return_carry=True,
+          reverse=reverse, keep_order=True, name=name,
+      )
+
+    if self.bidirectional:
+      (forward_carry, backward_carry), encoded = nn.Bidirectional(
+          rnn(False, "encoder_forward"), rnn(True, "encoder_backward"),
+          return_carry=True,
+      )(features)
+      return encoded, jnp.concatenate([forward_carry[1], backward_carry[1]], -1)
+    forward_carry, encoded = rnn(False, "encoder_forward")(features)
+    return encoded, forward_carry[1]
 
 
 class TemporalMLP(nn.Module):

@@ -128,3 +128,59 @@ def test_temporal_mlp_peer_shapes_and_masking():
   )
   with pytest.raises(ValueError, match="windows of 8"):
     model.apply(variables, poses[:, :6], confidence[:, :6])
+
+
+def _loss_and_grads(model, params, poses, confidence):
+  kwargs = dict(targets=poses + 2.0, targets_valid=jnp.ones(poses.shape[:3], bool),
+                teacher_forcing=0.5, rngs={"feedback": jax.random.key(1)})
+
+  def loss(p):
+    return jnp.mean(model.apply({"params": p}, poses, confidence, **kwargs)["normalized"] ** 2)
+
+  return jax.value_and_grad(loss)(params)
+
+
+@pytest.mark.parametrize("attention,bidirectional,aligned_output",
+                         [v + (i % 2 == 0,) for i, v in enumerate(VARIANTS)])
+def test_fused_implementation_matches_reference(attention, bidirectional, aligned_output):
+  poses, confidence = _inputs(time=8)
+  reference = _model(attention, bidirectional).clone(
+      implementation="reference", aligned_output=aligned_output)
+  fused = reference.clone(implementation="fused")
+  params = reference.init(jax.random.key(0), poses, confidence)["params"]
+  fused_params = fused.init(jax.random.key(0), poses, confidence)["params"]
+  # One parameter tree, initialised alike: checkpoints load in either.
+  assert jax.tree.structure(params) == jax.tree.structure(fused_params)
+  for a, b in zip(jax.tree.leaves(params), jax.tree.leaves(fused_params)):
+    np.testing.assert_array_equal(a, b)
+  kwargs = dict(return_attention=True)
+  ref_out = reference.apply({"params": params}, poses, confidence, **kwargs)
+  fused_out = fused.apply({"params": params}, poses, confidence, **kwargs)
+  np.testing.assert_allclose(fused_out["poses"], ref_out["poses"], atol=1e-3)  # Pixels ~200.
+  np.testing.assert_allclose(fused_out["attention"], ref_out["attention"], atol=1e-5)
+  ref_loss, ref_grads = _loss_and_grads(reference, params, poses, confidence)
+  fused_loss, fused_grads = _loss_and_grads(fused, params, poses, confidence)
+  np.testing.assert_allclose(fused_loss, ref_loss, rtol=1e-5)
+  for a, b in zip(jax.tree.leaves(ref_grads), jax.tree.leaves(fused_grads)):
+    np.testing.assert_allclose(b, a, rtol=1e-4, atol=1e-6)
+
+
+def test_bfloat16_matmuls_stay_close_to_float32():
+  """bf16 operands (8-bit mantissa), float32 states: window-unit outputs agree to ~1%."""
+  poses, confidence = _inputs(batch=8, time=16)
+  model = _model(True, True)
+  params = model.init(jax.random.key(0), poses, confidence)["params"]
+  full = model.apply({"params": params}, poses, confidence)["normalized"]
+  half = model.clone(dtype="bfloat16").apply({"params": params}, poses, confidence)["normalized"]
+  assert half.dtype == jnp.float32
+  scale = float(jnp.abs(full).mean())
+  assert float(jnp.abs(half - full).mean()) < 0.01 * scale
+  full_loss, full_grads = _loss_and_grads(model, params, poses, confidence)
+  half_loss, half_grads = _loss_and_grads(model.clone(dtype="bfloat16"), params, poses, confidence)
+  np.testing.assert_allclose(half_loss, full_loss, rtol=0.02)
+  cosine = sum(jnp.vdot(a, b) for a, b in zip(jax.tree.leaves(full_grads), jax.tree.leaves(half_grads)))
+  norms = [jnp.sqrt(sum(jnp.vdot(g, g) for g in jax.tree.leaves(t))) for t in (full_grads, half_grads)]
+  assert float(cosine / (norms[0] * norms[1])) > 0.99
+  with pytest.raises(ValueError, match="float32 only"):
+    model.clone(implementation="reference", dtype="bfloat16").init(
+        jax.random.key(0), poses, confidence)
