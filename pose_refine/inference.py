@@ -44,6 +44,14 @@ def _global_array(values: np.ndarray, mesh):
   )
 
 
+def _cut_windows(values: np.ndarray, starts: np.ndarray, window: int, fill) -> np.ndarray:
+  """[windows, window, ...] frames from `starts`, padded past the end with `fill`."""
+  pad = max(0, int(starts.max()) + window - len(values))
+  if pad:
+    values = np.concatenate([values, np.full((pad,) + values.shape[1:], fill, values.dtype)])
+  return values[starts[:, None] + np.arange(window)]
+
+
 def refine_videos(
     predict_fn,
     params,
@@ -55,6 +63,7 @@ def refine_videos(
     mesh,
     weighting: str = "uniform",
     fill_gaps: bool = True,
+    progress=None,
 ) -> list[np.ndarray]:
   """Refines every video; each frame averages the windows that cover it.
 
@@ -74,6 +83,8 @@ def refine_videos(
     weighting: "uniform" or "triangular" weights by position in the window.
     fill_gaps: interpolate missing joints over the whole video first (at low
       confidence; see input_pipeline.fill_gaps), as in training.
+    progress: optional callable(done_windows, total_windows), called after
+      every batch.
 
   Returns:
     One [time, joints, 2] array of pixels per video.
@@ -82,37 +93,52 @@ def refine_videos(
     videos = [input_pipeline.fill_gaps(v) for v in videos]
   devices = mesh.devices.size
   batch_size = -(-batch_size // devices) * devices
-  weights = _position_weights(window, weighting)
-  jobs = [
-      (v, start)
-      for v, video in enumerate(videos)
-      for start in input_pipeline.window_starts(len(video["poses"]), window, stride)
+  position = _position_weights(window, weighting)
+  starts = [
+      np.asarray(input_pipeline.window_starts(len(v["poses"]), window, stride)) for v in videos
   ]
-  sums = [np.zeros(video["poses"].shape, np.float64) for video in videos]
-  totals = [np.zeros(len(video["poses"]), np.float64) for video in videos]
-  for begin in range(0, len(jobs), batch_size):
-    chunk = jobs[begin : begin + batch_size]
-    windows = [
-        input_pipeline.cut_window(videos[v], s, window) for v, s in chunk
-    ]
-    poses = np.stack([w["poses"] for w in windows])
-    confidence = np.stack([w["confidence"] for w in windows])
-    pad = batch_size - len(chunk)
-    if pad:
-      poses = np.concatenate([poses, np.zeros((pad,) + poses.shape[1:], poses.dtype)])
-      confidence = np.concatenate(
-          [confidence, np.zeros((pad,) + confidence.shape[1:], confidence.dtype)]
-      )
-    refined = np.asarray(
-        predict_fn(params, _global_array(poses, mesh), _global_array(confidence, mesh))
-    )
-    # Windows that saw more valid joints get more say where they overlap.
-    observed = np.all(np.isfinite(poses), -1) & (confidence > 0)
-    reliability = observed.mean(axis=(1, 2)) + 1e-3
-    for (v, start), out, trust in zip(chunk, refined, reliability):
-      length = min(window, len(sums[v]) - start)
-      weight = weights[:length] * trust
-      sums[v][start : start + length] += out[:length] * weight[:, None, None]
-      totals[v][start : start + length] += weight
-  return [(s / t[:, None, None]).astype(np.float32) for s, t in zip(sums, totals)]
+  poses = np.concatenate([
+      _cut_windows(v["poses"].astype(np.float32), s, window, np.nan)
+      for v, s in zip(videos, starts)
+  ])
+  confidence = np.concatenate([
+      _cut_windows(v["confidence"].astype(np.float32), s, window, 0.0)
+      for v, s in zip(videos, starts)
+  ])
+  total = len(poses)
+  # Every call gets a full batch: pad with empty windows, dropped below.
+  padded = -(-total // batch_size) * batch_size
+  poses = np.concatenate([poses, np.zeros((padded - total,) + poses.shape[1:], np.float32)])
+  confidence = np.concatenate(
+      [confidence, np.zeros((padded - total,) + confidence.shape[1:], np.float32)]
+  )
+  refined = []
+  for begin in range(0, padded, batch_size):
+    chunk = slice(begin, begin + batch_size)
+    refined.append(np.asarray(predict_fn(
+        params, _global_array(poses[chunk], mesh), _global_array(confidence[chunk], mesh)
+    )))
+    if progress is not None:
+      progress(min(begin + batch_size, total), total)
+  refined = np.concatenate(refined)[:total]
+  # Windows that saw more valid joints get more say where they overlap.
+  observed = np.all(np.isfinite(poses[:total]), -1) & (confidence[:total] > 0)
+  reliability = observed.mean(axis=(1, 2)) + 1e-3
+  weights = position[None, :] * reliability[:, None]  # [windows, window]
 
+  merged, first = [], 0
+  for video, video_starts in zip(videos, starts):
+    length, count = len(video["poses"]), len(video_starts)
+    out = refined[first : first + count].astype(np.float64)
+    weight = weights[first : first + count]
+    first += count
+    sums = np.zeros(video["poses"].shape, np.float64)
+    totals = np.zeros(length, np.float64)
+    # Starts are distinct, so frames start + k are too: no scatter conflicts.
+    for k in range(window):
+      frames = video_starts + k
+      keep = frames < length
+      sums[frames[keep]] += out[keep, k] * weight[keep, k, None, None]
+      totals[frames[keep]] += weight[keep, k]
+    merged.append((sums / totals[:, None, None]).astype(np.float32))
+  return merged
