@@ -54,3 +54,40 @@ def test_non_finite_loss_stops_with_a_clear_error(data_dir, tmp_path):
   config.num_train_steps = 20
   with pytest.raises(train.NonFiniteLossError, match="Loss is .* at step"):
     train.train_and_evaluate(config, str(tmp_path))
+
+
+def test_train_step_compiles_once_and_stays_on_device():
+  """New batches reuse the program; the step has no host callbacks; state is donated."""
+  import jax  # pylint: disable=g-import-not-at-top
+  import numpy as np  # pylint: disable=g-import-not-at-top
+
+  from pose_refine import sharding  # pylint: disable=g-import-not-at-top
+  from pose_refine import skeletons  # pylint: disable=g-import-not-at-top
+
+  config = synthetic.get_config("runlocal=True")
+  config.model.update(hidden=16, attention_size=8)
+  config.batch_size, config.window = 4, 8
+  skeleton = skeletons.get_skeleton(config.skeleton)
+  mesh = sharding.make_mesh(jax.devices()[:1])
+  model = train.create_model(config, skeleton)
+  optimizer = train.create_optimizer(config, 10)
+  state, state_sharding = train.init_state(
+      model, optimizer, mesh, jax.random.key(0), config.window, skeleton.num_joints)
+  step_fn = train.make_train_step(model, optimizer, config)
+  step = jax.jit(step_fn, in_shardings=(state_sharding, sharding.data_sharding(mesh), None),
+                 out_shardings=(state_sharding, None), donate_argnums=0)
+  rng = np.random.default_rng(0)
+
+  def batch():
+    truth = rng.normal(200, 30, (4, 8, 13, 2)).astype(np.float32)
+    return {"poses": truth + rng.normal(0, 3, truth.shape).astype(np.float32),
+            "confidence": rng.uniform(0.2, 1, (4, 8, 13)).astype(np.float32),
+            "ground_truth": truth, "ground_truth_valid": np.ones((4, 8, 13), bool)}
+
+  jaxpr = str(jax.make_jaxpr(step_fn)(state, batch(), jax.random.key(1)))
+  assert "callback" not in jaxpr
+  for _ in range(3):
+    previous = state
+    state, _ = step(state, sharding.to_global(batch(), mesh), jax.random.key(1))
+    assert jax.tree.leaves(previous.params)[0].is_deleted()  # Donated, not copied.
+  assert step._cache_size() == 1  # pylint: disable=protected-access
