@@ -108,3 +108,16 @@ def set_model(config, model: str) -> None:
     config.acceleration_loss_weight = 1.0
   elif model != "seq2seq":
     raise ValueError(f"model={model!r}; use 'seq2seq' or 'temporal_mlp'.")
+
+
+def shrink_for_runlocal(config, steps: int = 20) -> None:
+  """A seconds-long run of the same program (`runlocal=True`): tiny model, `steps` steps."""
+  config.model.hidden = 32
+  if config.get("model_kind", "seq2seq") == "seq2seq":
+    config.model.attention_size = 16
+  config.num_epochs = 0
+  config.num_train_steps = steps
+  config.scheduled_sampling_steps = steps // 2
+  config.log_every_steps = steps // 2
+  config.eval_every_steps = steps
+  config.checkpoint_every_steps = steps

@@ -40,13 +40,5 @@ def get_config(arg=None):
   common.set_model(config, arg.model)
 
   if arg.runlocal:
-    config.model.hidden = 32
-    if arg.model == "seq2seq":
-      config.model.attention_size = 16
-    config.num_epochs = 0
-    config.num_train_steps = 20
-    config.scheduled_sampling_steps = 10
-    config.log_every_steps = 10
-    config.eval_every_steps = 20
-    config.checkpoint_every_steps = 20
+    common.shrink_for_runlocal(config)
   return config

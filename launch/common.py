@@ -1,6 +1,8 @@
 """Start-up shared by the launchers: determinism flags, caches, multi-host."""
 
 import os
+import sys
+import time
 
 from absl import logging
 
@@ -10,6 +12,8 @@ _GPU_DETERMINISM_FLAGS = "--xla_gpu_deterministic_ops=true"
 def _quiet_libraries(record) -> bool:
   """Drops INFO chatter from Orbax, TFDS and grain; keeps their warnings."""
   noisy = ("orbax", "tensorflow_datasets", "grain", "etils")
+  if "/orbax/" in record.pathname and "read_only" in record.getMessage().replace(" ", "_"):
+    return False  # Loading a checkpoint read-only is intended, not a problem.
   return record.levelno > 20 or not any(f"/{n}/" in record.pathname for n in noisy)
 
 
@@ -41,3 +45,33 @@ def setup(config=None) -> None:
   logging.get_absl_handler().addFilter(_quiet_libraries)
   logging.info("JAX %s on %s: %d devices.", jax.__version__, jax.default_backend(),
                jax.device_count())
+
+
+class ProgressBar:
+  """A one-line progress bar on stderr, redrawn at most ten times a second."""
+
+  def __init__(self, label: str, total: int, unit: str = "", enabled: bool = True):
+    self.label, self.total, self.unit = label, max(total, 1), unit
+    self.enabled = enabled
+    self._start = time.monotonic()
+    self._drawn = 0.0
+
+  def update(self, done: int, total: int | None = None) -> None:
+    del total  # The bar's own total counts every part of the job.
+    now = time.monotonic()
+    if not self.enabled or (now - self._drawn < 0.1 and done < self.total):
+      return
+    self._drawn = now
+    fraction = min(done / self.total, 1.0)
+    filled = int(30 * fraction)
+    rate = done / max(now - self._start, 1e-9)
+    sys.stderr.write(
+        f"\r{self.label} [{'#' * filled}{'.' * (30 - filled)}] {100 * fraction:3.0f}% "
+        f"{done}/{self.total} {self.unit} ({rate:,.0f}/s)"
+    )
+    sys.stderr.flush()
+
+  def close(self) -> None:
+    if self.enabled and self._drawn:
+      sys.stderr.write("\n")
+      sys.stderr.flush()

@@ -98,19 +98,9 @@ def restore_params(directory, abstract_params):
   """Parameters of the latest checkpoint under `directory` (for init_from).
 
   Only the parameters are read, so the new run may use another optimiser.
+  `directory` may also be a run's workdir or an `export`ed folder.
   """
-  directory = _absolute(directory)
-  manager = ocp.CheckpointManager(
-      directory,
-      options=ocp.CheckpointManagerOptions(read_only=True),
-      item_handlers={"state": ocp.PyTreeCheckpointHandler()},
-  )
-  step = manager.latest_step()
-  if step is None:
-    raise CheckpointError(
-        f"config.init_from={str(directory)!r} holds no complete checkpoint; "
-        "point it at the workdir's 'checkpoints' directory of a finished run."
-    )
+  directory, manager, step = _open_latest(directory, {"state": ocp.PyTreeCheckpointHandler()})
   try:
     item = {"params": abstract_params}
     restored = manager.restore(
@@ -130,6 +120,76 @@ def restore_params(directory, abstract_params):
     ) from error
   manager.close()
   return restored["state"]["params"]
+
+
+def _open_latest(directory, item_handlers):
+  """(directory, read-only manager, latest step) of a workdir or checkpoint folder.
+
+  Raises:
+    CheckpointError: if it does not exist or holds no complete checkpoint.
+  """
+  directory = checkpoint_directory(directory)
+  if not directory.is_dir():
+    raise CheckpointError(f"Checkpoint directory {directory} does not exist.")
+  manager = ocp.CheckpointManager(
+      directory, options=ocp.CheckpointManagerOptions(read_only=True),
+      item_handlers=item_handlers,
+  )
+  step = manager.latest_step()
+  if step is None:
+    raise CheckpointError(
+        f"{directory} holds no complete checkpoint; expected a training run's workdir, its "
+        "'checkpoints' folder, or a folder written by launch/export.py."
+    )
+  return directory, manager, step
+
+
+def checkpoint_directory(path) -> epath.Path:
+  """A run's workdir (holding checkpoints/) or a checkpoint directory itself."""
+  path = _absolute(path)
+  return path / "checkpoints" if (path / "checkpoints").is_dir() else path
+
+
+def latest_step(directory) -> int:
+  """The newest complete checkpoint's step under a workdir or checkpoint folder."""
+  _, manager, step = _open_latest(directory, {"config": ocp.JsonCheckpointHandler()})
+  manager.close()
+  return step
+
+
+def restore_config(directory) -> dict:
+  """The config (as JSON) saved with the latest checkpoint under `directory`.
+
+  Raises:
+    CheckpointError: naming the directory if it holds no readable checkpoint.
+  """
+  directory, manager, step = _open_latest(directory, {"config": ocp.JsonCheckpointHandler()})
+  try:
+    config = manager.restore(step, args=ocp.args.Composite(config=ocp.args.JsonRestore()))
+  except Exception as error:
+    raise CheckpointError(f"Cannot read the config of {directory / str(step)}: {error}") from error
+  manager.close()
+  return config["config"]
+
+
+def export(directory, step: int, params, config) -> None:
+  """Writes parameters and config only (no optimiser or data state), e.g. to ship.
+
+  The result loads with `restore_config` and `restore_params` like a run's
+  checkpoints, at a third of their size.
+  """
+  manager = ocp.CheckpointManager(
+      _absolute(directory),
+      options=ocp.CheckpointManagerOptions(create=True, enable_async_checkpointing=False),
+      item_handlers={"state": ocp.StandardCheckpointHandler(),
+                     "config": ocp.JsonCheckpointHandler()},
+  )
+  manager.save(step, args=ocp.args.Composite(
+      state=ocp.args.StandardSave({"params": params}),
+      config=ocp.args.JsonSave(json.loads(config.to_json_best_effort())),
+  ), force=True)
+  manager.wait_until_finished()
+  manager.close()
 
 
 def abstract_like(tree):

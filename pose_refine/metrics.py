@@ -36,14 +36,16 @@ def pck_per_group(
 ) -> dict[str, float]:
   """Percentages per report group plus "Average" over all valid joints.
 
-  A group's PCK pools its joints' frames (the paper's Tables I and II).
+  A group's PCK pools its joints' frames (the paper's Tables I and II); a
+  group without ground truth (upper-body data in a full skeleton) is NaN.
   """
   errors = errors.reshape(-1, errors.shape[-1])
   valid = valid.reshape(-1, valid.shape[-1]).astype(bool)
   hits = (errors <= threshold) & valid
   table = {}
   for group, joints in skeleton.groups.items():
-    table[group] = float(100.0 * hits[:, joints].sum() / max(valid[:, joints].sum(), 1))
+    count = valid[:, joints].sum()
+    table[group] = float(100.0 * hits[:, joints].sum() / count) if count else float("nan")
   table["Average"] = float(100.0 * hits.sum() / max(valid.sum(), 1))
   return table
 
@@ -63,7 +65,8 @@ def format_table(rows: dict[str, dict[str, float]], title: str) -> str:
       "|---|" + "---|" * len(columns),
   ]
   for name, values in rows.items():
-    lines.append(f"| {name} | " + " | ".join(f"{values[c]:.1f}" for c in columns) + " |")
+    lines.append(f"| {name} | " + " | ".join(
+        "-" if np.isnan(values[c]) else f"{values[c]:.1f}" for c in columns) + " |")
   return "\n".join(lines)
 
 

@@ -200,7 +200,35 @@ JHMDB = _make(
     _LIMB_BONES,
 )
 
-SKELETONS = {s.name: s for s in (PENN_ACTION, YOUTUBE_POSE, MEDIAPIPE, COCO, CVIT_SPORTS, JHMDB)}
+_OPENPOSE_COCO18_NAMES = [
+    "nose", "neck", "right_shoulder", "right_elbow", "right_wrist", "left_shoulder",
+    "left_elbow", "left_wrist", "right_hip", "right_knee", "right_ankle", "left_hip",
+    "left_knee", "left_ankle", "right_eye", "left_eye", "right_ear", "left_ear",
+]
+# OpenPose's COCO model (18 keypoints: COCO's 17 in another order, plus the neck).
+OPENPOSE_COCO18 = _make(
+    "openpose_coco18", _OPENPOSE_COCO18_NAMES, _pairs(_OPENPOSE_COCO18_NAMES),
+    {"Head": ["nose"], **_LIMB_GROUPS}, _LIMB_BONES,
+)
+
+_OPENPOSE_BODY25_NAMES = [
+    "nose", "neck", "right_shoulder", "right_elbow", "right_wrist", "left_shoulder",
+    "left_elbow", "left_wrist", "mid_hip", "right_hip", "right_knee", "right_ankle",
+    "left_hip", "left_knee", "left_ankle", "right_eye", "left_eye", "right_ear", "left_ear",
+    "left_big_toe", "left_small_toe", "left_heel", "right_big_toe", "right_small_toe",
+    "right_heel",
+]
+# OpenPose's default BODY_25 model.
+OPENPOSE_BODY25 = _make(
+    "openpose_body25", _OPENPOSE_BODY25_NAMES, _pairs(_OPENPOSE_BODY25_NAMES),
+    {"Head": ["nose"], **_LIMB_GROUPS}, _LIMB_BONES,
+)
+
+SKELETONS = {
+    s.name: s
+    for s in (PENN_ACTION, YOUTUBE_POSE, MEDIAPIPE, COCO, CVIT_SPORTS, JHMDB, OPENPOSE_COCO18,
+              OPENPOSE_BODY25)
+}
 
 # Joints that no estimator names alike, as averages of joints it does have.
 # The data sets' "head" is the head's centre, not the nose: on the 45
@@ -212,7 +240,14 @@ _DERIVED = {
     "neck": [("left_shoulder", "right_shoulder")],
     "belly": [("left_shoulder", "right_shoulder", "left_hip", "right_hip")],
     "head_top": [],  # No estimator landmark lies near it; left to the corrector.
+    "mid_hip": [("left_hip", "right_hip")],
 }
+
+# Joints that no skeleton shares but which move with one that it has: when
+# a refined pose is mapped back, they follow their anchors' correction.
+_FACE = ("nose", "eye", "ear", "mouth", "face", "head_top")
+_HAND = ("pinky", "index", "thumb")
+_FOOT = ("heel", "foot_index", "big_toe", "small_toe")
 
 
 def joint_sources(source: Skeleton, target: Skeleton) -> list[tuple[int, ...]]:
@@ -272,6 +307,55 @@ def convert(keypoints, confidence, source: Skeleton, target: Skeleton):
           count > 0, np.where(use, confidence[..., joints], 0.0).sum(-1) / count, 0.0
       )
   return out, out_confidence
+
+
+def _anchor_names(joint: str) -> tuple[str, ...]:
+  side = joint.split("_")[0] if joint.startswith(("left_", "right_")) else None
+  if any(part in joint for part in _FOOT) and side:  # Before hands: "foot_index".
+    return (f"{side}_ankle",)
+  if any(part in joint for part in _HAND) and side:
+    return (f"{side}_wrist",)
+  if any(part in joint for part in _FACE):
+    return ("head",)
+  if joint == "neck":
+    return ("left_shoulder", "right_shoulder")
+  if joint in ("mid_hip", "belly"):
+    return ("left_hip", "right_hip")
+  return ()
+
+
+def anchors(source: Skeleton, target: Skeleton) -> list[tuple[tuple[int, ...], bool]]:
+  """How each source joint takes a refinement made in `target`'s joints.
+
+  Returns, for every source joint, (target joints, exact): exact joints are
+  the same joint in both and take the refined position; the others move by
+  the mean correction of their anchor joints (a hand landmark with its
+  wrist, a face landmark with the head); () leaves a joint unchanged.
+  """
+  out = []
+  for name in source.joints:
+    if name in target.joints:
+      out.append(((target.index(name),), True))
+      continue
+    names = [n for n in _anchor_names(name) if n in target.joints]
+    out.append((tuple(target.index(n) for n in names), False))
+  return out
+
+
+def infer_skeleton(num_joints: int) -> Skeleton:
+  """The one known skeleton with this many joints.
+
+  Raises:
+    ValueError: if none or several have that count, listing the options.
+  """
+  matches = [s for s in SKELETONS.values() if s.num_joints == num_joints]
+  if len(matches) != 1:
+    known = ", ".join(f"{s.name} ({s.num_joints})" for s in SKELETONS.values())
+    raise ValueError(
+        f"Cannot tell the skeleton of {num_joints} joints; pass --skeleton (skeleton= in "
+        f"Python) with one of: {known}."
+    )
+  return matches[0]
 
 
 def get_skeleton(name: str) -> Skeleton:

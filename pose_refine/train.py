@@ -37,14 +37,40 @@ class NonFiniteLossError(FloatingPointError):
   pass
 
 
-def load_videos(config, split: str, skeleton: skeletons.Skeleton):
-  """A split of config.dataset, in `skeleton`'s joints (config.source_skeleton maps)."""
-  videos = input_pipeline.load_split(
-      config.dataset, split, config.data_dir, config.get("manual_dir")
-  )
-  if config.get("source_skeleton"):
-    source = skeletons.get_skeleton(config.source_skeleton)
-    videos = input_pipeline.convert_videos(videos, source, skeleton)
+def load_videos(config, split: str, skeleton: skeletons.Skeleton, source=None):
+  """A split of a data set, in `skeleton`'s joints.
+
+  Args:
+    config: gives data_dir, and the data set (dataset, manual_dir,
+      source_skeleton: the data set's joints, if not `skeleton`'s).
+    split: TFDS split.
+    skeleton: the model's joints.
+    source: optional dict overriding the config's dataset, manual_dir and
+      source_skeleton (an entry of config.train_data).
+  """
+  source = dict(source or {})
+  dataset = source.get("dataset", config.dataset)
+  manual_dir = source.get("manual_dir", config.get("manual_dir"))
+  source_skeleton = source.get("source_skeleton", config.get("source_skeleton"))
+  videos = input_pipeline.load_split(dataset, split, config.data_dir, manual_dir)
+  if source_skeleton:
+    videos = input_pipeline.convert_videos(
+        videos, skeletons.get_skeleton(source_skeleton), skeleton
+    )
+  return videos
+
+
+def load_train_videos(config, skeleton: skeletons.Skeleton):
+  """config.train_split of config.dataset, or the union of config.train_data.
+
+  config.train_data, when set, lists dicts (dataset, split, source_skeleton,
+  manual_dir): a mixture of data sets mapped to the model's skeleton.
+  """
+  if not config.get("train_data"):
+    return load_videos(config, config.train_split, skeleton)
+  videos = []
+  for source in config.train_data:
+    videos += load_videos(config, source["split"], skeleton, source)
   return videos
 
 
@@ -326,7 +352,7 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> dict[
 
   load = lambda split: load_videos(config, split, skeleton)
 
-  train_videos = load(config.train_split)
+  train_videos = load_train_videos(config, skeleton)
   eval_videos = load(config.eval_split)
   steps_per_epoch = input_pipeline.steps_per_epoch(
       train_videos, config.window, config.stride, config.batch_size

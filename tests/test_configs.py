@@ -36,3 +36,31 @@ def test_every_rmsprop_argument_is_explicit():
 def test_bad_arguments(arg, message):
   with pytest.raises(ValueError, match=message):
     common.parse_arg(arg, attention=True)
+
+
+def test_pretrained_eval_choices_keep_the_model_and_its_training_data():
+  from configs import pretrained  # pylint: disable=g-import-not-at-top
+
+  base = pretrained.get_config()
+  for choice in ("youtube_weak", "youtube_strong", "synthetic"):
+    config = pretrained.get_config(f"eval={choice}")
+    assert config.train_data == base.train_data
+    assert config.model == base.model and config.window == base.window
+    assert config.dataset != base.dataset
+  with pytest.raises(ValueError, match="eval='cvit'"):
+    pretrained.get_config("eval=cvit")
+
+
+def test_shipped_model_was_trained_by_the_committed_config():
+  from configs import pretrained  # pylint: disable=g-import-not-at-top
+  from pose_refine import checkpointing  # pylint: disable=g-import-not-at-top
+  from pose_refine import refiner  # pylint: disable=g-import-not-at-top
+
+  shipped = checkpointing.restore_config(refiner.DEFAULT_CHECKPOINT)
+  config = pretrained.get_config()
+  assert shipped["model"] == config.model.to_dict()
+  for key in ("skeleton", "window", "stride", "batch_size", "num_train_steps", "seed", "loss"):
+    assert shipped[key] == config[key], key
+  assert [(d["dataset"], d["split"]) for d in shipped["train_data"]] == [
+      (d["dataset"], d["split"]) for d in config.train_data]
+  assert checkpointing.latest_step(refiner.DEFAULT_CHECKPOINT) == config.num_train_steps

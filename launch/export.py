@@ -1,0 +1,42 @@
+r"""Exports a trained run's parameters and config (no optimiser state) for refine.
+
+python -m launch.export --workdir=workdirs/pretrained --output=pose_refine/pretrained/checkpoint
+
+The output loads like a run's checkpoints (`launch.refine --checkpoint=...`,
+`config.init_from`) and is a third of their size.
+"""
+
+import sys
+
+from absl import app
+from absl import flags
+
+from launch import common
+
+_WORKDIR = flags.DEFINE_string("workdir", None, "The training run's workdir.")
+_OUTPUT = flags.DEFINE_string("output", None, "Folder to write (must not hold a checkpoint).")
+flags.mark_flags_as_required(["workdir", "output"])
+
+
+def main(argv):
+  if len(argv) > 1:
+    raise app.UsageError(f"Unexpected arguments: {argv[1:]}")
+  common.setup()
+  from etils import epath  # pylint: disable=g-import-not-at-top
+
+  from pose_refine import checkpointing  # pylint: disable=g-import-not-at-top
+  from pose_refine import refiner  # pylint: disable=g-import-not-at-top
+
+  if epath.Path(_OUTPUT.value).exists() and list(epath.Path(_OUTPUT.value).iterdir()):
+    sys.exit(f"export: error: {_OUTPUT.value} is not empty; choose a new folder.")
+  try:
+    model = refiner.Refiner(_WORKDIR.value)
+  except checkpointing.CheckpointError as error:
+    sys.exit(f"export: error: {error}")
+  step = checkpointing.latest_step(_WORKDIR.value)
+  checkpointing.export(_OUTPUT.value, step, model.params, model.config)
+  print(f"Exported step {step} of {_WORKDIR.value} -> {_OUTPUT.value}")
+
+
+if __name__ == "__main__":
+  app.run(main)

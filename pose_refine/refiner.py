@@ -1,0 +1,176 @@
+"""Refine any estimator's keypoints with a trained corrector: the Python API.
+
+    import pose_refine
+    refined = pose_refine.refine(keypoints)   # [frames, joints, 2 or 3]
+
+The default model ships in pose_refine/pretrained (see its README.md). It
+works in Penn Action's 13 joints; inputs in another skeleton (COCO 17,
+MediaPipe 33, OpenPose, the data sets' own) are mapped to those joints,
+refined, and mapped back: shared joints take the refined positions, the
+others (face, hand and foot landmarks) move with their anchor joint's
+correction (see skeletons.anchors).
+"""
+
+import functools
+import os
+import warnings
+
+import jax
+import jax.numpy as jnp
+import ml_collections
+import numpy as np
+
+from pose_refine import checkpointing
+from pose_refine import inference
+from pose_refine import input_pipeline
+from pose_refine import sharding
+from pose_refine import skeletons
+from pose_refine import train
+
+DEFAULT_CHECKPOINT = os.path.join(
+    os.path.dirname(os.path.abspath(__file__)), "pretrained", "checkpoint")
+
+
+class Refiner:
+  """A trained corrector loaded once, refining one track at a time.
+
+  Args:
+    checkpoint: a training run's workdir, its checkpoints folder, or a folder
+      written by launch/export.py; default: the shipped model.
+  """
+
+  def __init__(self, checkpoint: str | None = None):
+    self.checkpoint = os.fspath(checkpoint or DEFAULT_CHECKPOINT)
+    self.config = ml_collections.ConfigDict(checkpointing.restore_config(self.checkpoint))
+    self.skeleton = skeletons.get_skeleton(self.config.skeleton)
+    self.model = train.create_model(self.config, self.skeleton)
+    self.mesh = sharding.make_mesh()
+    window, joints = self.config.window, self.skeleton.num_joints
+    abstract = jax.eval_shape(lambda: self.model.init(
+        jax.random.key(0), jnp.zeros((1, window, joints, 2)), jnp.ones((1, window, joints))
+    )["params"])
+    replicated = sharding.replicated(self.mesh)
+    abstract = jax.tree.map(
+        lambda x: jax.ShapeDtypeStruct(x.shape, x.dtype, sharding=replicated), abstract
+    )
+    self.params = checkpointing.restore_params(self.checkpoint, abstract)
+    self.predict_fn = inference.make_predict_fn(self.model, self.mesh)
+
+  def windows(self, frames: int, stride: int | None = None) -> int:
+    """How many windows a track of `frames` frames is cut into."""
+    stride = stride or self.config.eval.stride
+    return len(input_pipeline.window_starts(frames, self.config.window, stride))
+
+  def refine_track(self, keypoints, confidence, skeleton: skeletons.Skeleton, *,
+                   fill_missing: bool = True, stride: int | None = None,
+                   batch_size: int = 256, progress=None) -> np.ndarray:
+    """Refines one person's consecutive frames.
+
+    Args:
+      keypoints: [frames, joints, 2] pixels in `skeleton`'s joints; NaN where missing.
+      confidence: [frames, joints]; 0 where missing.
+      skeleton: the input's joint set.
+      fill_missing: give missing joints refined positions (else they stay NaN).
+      stride: frames between windows (default: the checkpoint's evaluation stride).
+      batch_size: windows per model call.
+      progress: optional callable(done_windows, total_windows).
+
+    Returns:
+      [frames, joints, 2] refined pixels. Joints the model cannot place (not
+      in its skeleton and without an anchor, or never seen in the track)
+      keep their input values.
+
+    Raises:
+      ValueError: if no joint of the model's skeleton can be made from the input.
+    """
+    keypoints = np.asarray(keypoints, np.float32)
+    confidence = np.asarray(confidence, np.float32)
+    points, scores = skeletons.convert(keypoints, confidence, skeleton, self.skeleton)
+    seen = np.isfinite(points).all(-1) & (scores > 0)
+    if not seen.any():
+      raise ValueError(
+          f"No joint of the model's skeleton ({self.skeleton.name}) is present in the "
+          f"{skeleton.name} input: every joint it needs is missing."
+      )
+    refined = inference.refine_videos(
+        self.predict_fn, self.params, [{"poses": points, "confidence": scores}],
+        window=self.config.window, stride=stride or self.config.eval.stride,
+        batch_size=batch_size, mesh=self.mesh, fill_gaps=self.config.get("fill_gaps", False),
+        progress=progress,
+    )[0]
+    refined[:, ~seen.any(0)] = np.nan  # Joints never seen in the track are not guessed.
+    if not fill_missing:
+      refined[~seen] = np.nan
+
+    out = keypoints.copy()
+    for j, (anchor, exact) in enumerate(skeletons.anchors(skeleton, self.skeleton)):
+      if not anchor:
+        continue
+      if exact:
+        value = refined[:, anchor[0]]
+        if fill_missing:
+          out[:, j] = np.where(np.isfinite(value), value, out[:, j])
+        else:
+          out[:, j] = np.where(np.isfinite(out[:, j]), value, np.nan)
+        continue
+      with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # All-NaN frames: no offset.
+        offset = np.nanmean(refined[:, anchor] - points[:, anchor], axis=1)
+      out[:, j] = out[:, j] + np.nan_to_num(offset)
+    return out
+
+
+@functools.lru_cache(maxsize=4)
+def load(checkpoint: str | None = None) -> Refiner:
+  """A Refiner, loaded once per checkpoint per process."""
+  return Refiner(checkpoint)
+
+
+def refine(keypoints, confidence=None, *, skeleton: str | None = None,
+           checkpoint: str | None = None, fill_missing: bool = True,
+           stride: int | None = None) -> np.ndarray:
+  """Refines one person's keypoints over consecutive frames.
+
+  Args:
+    keypoints: [frames, joints, 2] (x, y pixels) or [frames, joints, 3]
+      (x, y, confidence). Missing joints: NaN, or confidence 0.
+    confidence: optional [frames, joints]; overrides a third column.
+    skeleton: the joint set's name (see skeletons.SKELETONS); default: the one
+      known skeleton with that many joints.
+    checkpoint: a trained model (default: the shipped one).
+    fill_missing: give missing joints refined positions (else NaN).
+    stride: frames between windows (default: the model's).
+
+  Returns:
+    Refined keypoints, the same shape as `keypoints` (a third column is
+    returned as given).
+
+  Raises:
+    ValueError: for a wrong shape, an unknown skeleton, a skeleton whose
+      joint count differs, or no usable joint.
+  """
+  array = np.asarray(keypoints, np.float32)
+  if array.ndim != 3 or array.shape[-1] not in (2, 3):
+    raise ValueError(
+        f"keypoints have shape {array.shape}; expected [frames, joints, 2 or 3].")
+  points = array[..., :2].copy()
+  if confidence is None:
+    confidence = array[..., 2] if array.shape[-1] == 3 else np.ones(array.shape[:2], np.float32)
+  confidence = np.nan_to_num(np.asarray(confidence, np.float32))
+  if confidence.shape != array.shape[:2]:
+    raise ValueError(
+        f"confidence has shape {confidence.shape}; expected {array.shape[:2]} (frames, joints).")
+  missing = ~np.isfinite(points).all(-1) | (confidence <= 0)
+  points[missing] = np.nan
+  confidence = np.where(missing, 0.0, confidence).astype(np.float32)
+  joint_set = (skeletons.get_skeleton(skeleton) if skeleton
+               else skeletons.infer_skeleton(array.shape[1]))
+  if joint_set.num_joints != array.shape[1]:
+    raise ValueError(
+        f"Skeleton {joint_set.name!r} has {joint_set.num_joints} joints; the keypoints have "
+        f"{array.shape[1]}.")
+  refined = load(checkpoint).refine_track(points, confidence, joint_set,
+                                          fill_missing=fill_missing, stride=stride)
+  if array.shape[-1] == 3:
+    return np.concatenate([refined, array[..., 2:]], -1)
+  return refined

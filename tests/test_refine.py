@@ -1,0 +1,285 @@
+"""refine: the CLI on every input format, tracks, missing joints, bad input; the API."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from pose_refine import keypoint_io
+from pose_refine import skeletons
+from pose_refine import video as video_module
+from tests import conftest
+
+ESTIMATES = "youtube_pose/estimates/mediapipe_full_static.npz"
+
+
+def run_refine(*args, check_ok=True):
+  out = subprocess.run(
+      [sys.executable, "-m", "launch.refine", *args], cwd=conftest.ROOT,
+      env=conftest.subprocess_env(), capture_output=True, text=True, check=False,
+  )
+  if check_ok:
+    assert out.returncode == 0, out.stderr[-3000:]
+  return out
+
+
+@pytest.fixture(scope="module")
+def mediapipe_track(shared_data):
+  """One real YouTube Pose video's MediaPipe estimates: [100, 33, 3]."""
+  with np.load(shared_data / ESTIMATES) as data:
+    return data["keypoints"][0].astype(np.float32), data["frameids"][0]
+
+
+def _as(skeleton, track):
+  points, confidence = skeletons.convert(track[..., :2], track[..., 2], skeletons.MEDIAPIPE,
+                                         skeleton)
+  points[confidence <= 0] = np.nan  # A score of 0 means missing in every format.
+  return points, confidence
+
+
+def _coco_records(points, confidence, track_id=None, skip=()):
+  records = []
+  for t, (p, c) in enumerate(zip(points, confidence)):
+    if t in skip:
+      continue
+    flat = np.concatenate([np.nan_to_num(p), c[:, None]], -1).reshape(-1).tolist()
+    record = {"image_id": f"frame_{t:06d}.jpg", "category_id": 1, "keypoints": flat,
+              "score": 0.9}
+    if track_id is not None:
+      record["track_id"] = track_id
+    records.append(record)
+  return records
+
+
+def _changed_reasonably(before, after):
+  """Refined: finite where the input was, moved a little, not thrown around."""
+  seen = np.isfinite(before).all(-1)
+  assert np.isfinite(after[seen]).all()
+  moved = np.linalg.norm(after[seen] - before[seen], axis=-1)
+  assert moved.max() > 0.1
+  assert np.median(moved) < 25.0
+
+
+def test_cli_on_each_format(mediapipe_track, tmp_path):
+  track, frame_ids = mediapipe_track
+  # The estimator stage's own file.
+  estimator_file = tmp_path / "estimates.npz"
+  np.savez(estimator_file, keypoints=track, frame_ids=frame_ids,
+           landmark_names=np.array(skeletons.MEDIAPIPE.joints),
+           image_size=np.tile([[1280, 720]], (len(track), 1)), estimator=np.array("mediapipe"))
+  run_refine(f"--input={estimator_file}", f"--output={tmp_path / 'refined.npz'}")
+  out = np.load(tmp_path / "refined.npz")
+  assert out["keypoints"].shape == track.shape and list(out["landmark_names"]) == list(
+      skeletons.MEDIAPIPE.joints)
+  np.testing.assert_array_equal(out["keypoints"][..., 2], track[..., 2])  # Visibility kept.
+  np.testing.assert_array_equal(out["frame_ids"], frame_ids)
+  _changed_reasonably(track[..., :2], out["keypoints"][..., :2])
+
+  # Plain arrays: [frames, 17, 2] with NaN for missing joints (COCO by joint count).
+  points, confidence = _as(skeletons.COCO, track)
+  np.save(tmp_path / "coco.npy", points)
+  run_refine(f"--input={tmp_path / 'coco.npy'}", f"--output={tmp_path / 'coco_out.npy'}")
+  refined = np.load(tmp_path / "coco_out.npy")
+  assert refined.shape == points.shape
+  _changed_reasonably(points, refined)
+  # .npz with a separate confidence array.
+  np.savez(tmp_path / "arrays.npz", keypoints=points, confidence=confidence)
+  run_refine(f"--input={tmp_path / 'arrays.npz'}", f"--output={tmp_path / 'arrays_out.npz'}")
+  with np.load(tmp_path / "arrays_out.npz") as out:
+    assert out["keypoints"].shape == points.shape and out["confidence"].shape == confidence.shape
+
+  # OpenPose BODY_25 folder, one person per frame without ids.
+  body25, body25_conf = _as(skeletons.OPENPOSE_BODY25, track)
+  folder = tmp_path / "openpose"
+  folder.mkdir()
+  for t in range(len(track)):
+    flat = np.concatenate([np.nan_to_num(body25[t]), body25_conf[t][:, None]], -1)
+    people = [{"person_id": [-1], "pose_keypoints_2d": flat.reshape(-1).tolist(),
+               "face_keypoints_2d": [1.0, 2.0, 0.5]}]
+    (folder / f"clip_{t:012d}_keypoints.json").write_text(
+        json.dumps({"version": 1.3, "people": people}))
+  run_refine(f"--input={folder}", f"--output={tmp_path / 'openpose_out'}")
+  names = sorted(os.listdir(tmp_path / "openpose_out"))
+  assert names == sorted(os.listdir(folder))
+  document = json.loads((tmp_path / "openpose_out" / names[3]).read_text())
+  assert document["people"][0]["face_keypoints_2d"] == [1.0, 2.0, 0.5]  # Other fields kept.
+  result = keypoint_io.read(str(tmp_path / "openpose_out"))
+  assert result.num_joints == 25 and len(result.tracks[0].frames) == len(track)
+  _changed_reasonably(body25, result.tracks[0].keypoints)
+
+  # COCO results written as npz on request.
+  coco_file = tmp_path / "results.json"
+  coco_file.write_text(json.dumps(_coco_records(points, confidence)))
+  run_refine(f"--input={coco_file}", f"--output={tmp_path / 'as.npz'}", "--output_format=npz")
+  with np.load(tmp_path / "as.npz") as out:
+    assert out["keypoints"].shape == (len(track), 17, 3)
+
+
+def test_tracks_and_missing_joints(mediapipe_track, tmp_path):
+  import pose_refine  # pylint: disable=g-import-not-at-top
+
+  track, _ = mediapipe_track
+  points, confidence = _as(skeletons.COCO, track)
+  confidence = confidence.copy()
+  hole = (slice(30, 36), skeletons.COCO.index("left_wrist"))
+  confidence[hole] = 0.0  # COCO's missing joint: (0, 0, 0).
+  points = np.where((confidence > 0)[..., None], points, np.nan)
+  gap = range(40, 60)
+  records = (_coco_records(points, confidence, track_id=1)
+             + _coco_records(points + [300.0, 20.0], confidence, track_id=2, skip=gap))
+  source = tmp_path / "tracks.json"
+  source.write_text(json.dumps(records))
+  run_refine(f"--input={source}", f"--output={tmp_path / 'out.json'}")
+  out = json.loads((tmp_path / "out.json").read_text())
+  assert [(r["image_id"], r["track_id"]) for r in out] == [
+      (r["image_id"], r["track_id"]) for r in records]  # Absent frames stay absent.
+
+  def track_of(records, track_id):
+    rows = [r["keypoints"] for r in records if r["track_id"] == track_id]
+    return np.array(rows, np.float32).reshape(len(rows), 17, 3)
+
+  first, second = track_of(out, 1), track_of(out, 2)
+  assert len(second) == len(points) - len(gap)
+  # Each track is refined on its own: track 1 alone through the Python API
+  # gives the same result (to the 3 decimals JSON keeps).
+  alone = pose_refine.refine(np.concatenate([points, confidence[..., None]], -1))
+  np.testing.assert_allclose(first[..., :2], alone[..., :2], atol=2e-3)
+  # The missing wrist is filled on the person (within their joints' box grown
+  # by half its size on each side), never at (0, 0).
+  filled = first[30:36, hole[1], :2]
+  low, high = np.nanmin(points[30:36], 1), np.nanmax(points[30:36], 1)
+  margin = 0.5 * (high - low)
+  assert np.all((filled > low - margin) & (filled < high + margin))
+  np.testing.assert_array_equal(first[30:36, hole[1], 2], 0.0)  # Its score stays 0.
+
+  run_refine(f"--input={source}", f"--output={tmp_path / 'kept.json'}", "--nofill_missing")
+  kept = track_of(json.loads((tmp_path / "kept.json").read_text()), 1)
+  np.testing.assert_array_equal(kept[30:36, hole[1]], 0.0)
+
+
+def test_python_api_shapes_and_lazy_import():
+  import pose_refine  # pylint: disable=g-import-not-at-top
+
+  rng = np.random.default_rng(0)
+  walk = np.cumsum(rng.normal(0, 2, (50, 1, 2)), 0) + 300 + rng.normal(0, 40, (1, 17, 2))
+  poses = (walk + rng.normal(0, 3, walk.shape)).astype(np.float32)
+  assert pose_refine.refine(poses).shape == (50, 17, 2)
+  with_scores = np.concatenate([poses, np.full((50, 17, 1), 0.8, np.float32)], -1)
+  refined = pose_refine.refine(with_scores, skeleton="coco")
+  assert refined.shape == (50, 17, 3)
+  np.testing.assert_array_equal(refined[..., 2], np.float32(0.8))
+  np.testing.assert_allclose(
+      refined[..., :2], pose_refine.refine(poses, np.full((50, 17), 0.8)), atol=1e-4)
+  short = pose_refine.refine(poses[:3])  # Shorter than a window.
+  assert short.shape == (3, 17, 2) and np.isfinite(short).all()
+  with pytest.raises(ValueError, match="expected \\[frames, joints, 2 or 3\\]"):
+    pose_refine.refine(poses[0])
+  # The estimator environment imports pose_refine without JAX.
+  out = subprocess.run(
+      [sys.executable, "-c", "import sys, pose_refine.estimator; assert 'jax' not in sys.modules"],
+      cwd=conftest.ROOT, env=conftest.subprocess_env(), capture_output=True, text=True,
+      check=False)
+  assert out.returncode == 0, out.stderr
+
+
+def _bad(tmp_path, expected, *args):
+  output = tmp_path / "out" / "refined.npy"
+  output.parent.mkdir(exist_ok=True)
+  out = run_refine(*args, *(() if any(a.startswith("--output=") for a in args)
+                              else (f"--output={output}",)), check_ok=False)
+  assert out.returncode == 2, out.stderr[-2000:]
+  assert expected in out.stderr, out.stderr[-2000:]
+  assert not os.listdir(output.parent)  # Nothing written, not even a temporary file.
+  return out.stderr
+
+
+def test_bad_inputs_are_named(tmp_path):
+  (tmp_path / "broken.json").write_text("{not json")
+  _bad(tmp_path, f"{tmp_path / 'broken.json'}: not a readable JSON file",
+       f"--input={tmp_path / 'broken.json'}")
+  np.save(tmp_path / "flat.npy", np.zeros((10, 5), np.float32))
+  _bad(tmp_path, "expected [frames, joints, 2 or 3]", f"--input={tmp_path / 'flat.npy'}")
+  rng = np.random.default_rng(0)
+  np.save(tmp_path / "eleven.npy", rng.normal(100, 10, (10, 11, 2)).astype(np.float32))
+  _bad(tmp_path, "Cannot tell the skeleton of 11 joints; pass --skeleton",
+       f"--input={tmp_path / 'eleven.npy'}")
+  np.save(tmp_path / "coco.npy", rng.normal(100, 10, (10, 17, 2)).astype(np.float32))
+  _bad(tmp_path, "Unknown skeleton 'nonsense'", f"--input={tmp_path / 'coco.npy'}",
+       "--skeleton=nonsense")
+  _bad(tmp_path, "skeleton 'mediapipe' has 33", f"--input={tmp_path / 'coco.npy'}",
+       "--skeleton=mediapipe")
+  np.save(tmp_path / "empty.npy", np.full((10, 17, 2), np.nan, np.float32))
+  _bad(tmp_path, "every joint is missing", f"--input={tmp_path / 'empty.npy'}")
+  frames = tmp_path / "frames"
+  frames.mkdir()
+  for t in range(4):
+    from PIL import Image  # pylint: disable=g-import-not-at-top
+
+    Image.new("RGB", (64, 48)).save(frames / f"{t:03d}.png")
+  _bad(tmp_path, f"Video {frames} has 4 frames but", f"--input={tmp_path / 'coco.npy'}",
+       f"--video={frames}")
+  _bad(tmp_path, "folder /nonexistent does not exist", f"--input={tmp_path / 'coco.npy'}",
+       "--output=/nonexistent/refined.npy")
+  _bad(tmp_path, f"{tmp_path / 'missing.npy'} does not exist",
+       f"--input={tmp_path / 'missing.npy'}")
+
+
+def test_failed_write_leaves_nothing(tmp_path):
+  source = keypoint_io.KeypointFile("x.npy", "npy", 2, [keypoint_io.Track(
+      None, np.arange(3), np.zeros((3, 2, 2), np.float32), np.ones((3, 2), np.float32))])
+  broken = [keypoint_io.Track(None, np.arange(5), np.zeros((4, 2, 2)), np.ones((4, 2)))]
+  with pytest.raises(Exception):
+    keypoint_io.write(source, broken, str(tmp_path / "out.npy"))
+  assert not os.listdir(tmp_path)
+
+
+def test_round_trips_without_a_model(tmp_path):
+  rng = np.random.default_rng(1)
+  points = rng.uniform(10, 500, (6, 17, 2)).astype(np.float32)
+  confidence = rng.uniform(0.1, 1, (6, 17)).astype(np.float32)
+  points[2, 4] = np.nan
+  confidence[2, 4] = 0
+  tracks = [keypoint_io.Track(7, np.arange(6), points, confidence),
+            keypoint_io.Track(9, np.array([1, 2, 5]), points[[1, 2, 5]] + 50,
+                              confidence[[1, 2, 5]])]
+  for kind, path in (("coco", "a.json"), ("openpose", "b"), ("npz", "c.npz")):
+    stub = keypoint_io.KeypointFile("in", kind, 17, tracks)
+    keypoint_io.write(stub, tracks, str(tmp_path / path))
+    if kind == "npz":
+      with np.load(tmp_path / path) as data:
+        assert data["keypoints"].shape == (2, 6, 17, 3)
+        assert np.isnan(data["keypoints"][1, 0]).all()  # Track 9 absent in frame 0.
+      continue
+    back = keypoint_io.read(str(tmp_path / path))
+    assert [t.track_id for t in back.tracks] == [7, 9]
+    for a, b in zip(tracks, back.tracks):
+      np.testing.assert_array_equal(a.frames, b.frames)
+      np.testing.assert_allclose(a.keypoints, b.keypoints, atol=1e-3)  # NaN where missing.
+      np.testing.assert_allclose(a.confidence, b.confidence, atol=1e-3)
+  with pytest.raises(OSError, match="exists; choose a new output folder"):
+    keypoint_io.write(keypoint_io.KeypointFile("in", "openpose", 17, tracks), tracks,
+                      str(tmp_path / "b"))
+
+
+def test_video_to_overlay_in_one_command(shared_data, tmp_path):
+  """The documented end-to-end path: frames -> estimator stage -> refine -> overlay."""
+  if not (conftest.ROOT / ".venv-estimator" / "bin" / "python").exists():
+    pytest.fail("The estimator environment is missing: ./setup.sh requirements-estimator.txt "
+                ".venv-estimator")
+  video = tmp_path / "video"
+  video.mkdir()
+  source = shared_data / "youtube_pose" / "GT_frames" / "-osma2n86oA"
+  for name in sorted(os.listdir(source))[:6]:
+    shutil.copy(source / name, video / name)
+  out = subprocess.run(
+      ["bash", "launch/refine_video.sh", str(video), str(tmp_path / "out")],
+      cwd=conftest.ROOT, env=conftest.subprocess_env(), capture_output=True, text=True,
+      check=False)
+  assert out.returncode == 0, out.stderr[-3000:]
+  refined = np.load(tmp_path / "out" / "refined.npz")["keypoints"]
+  assert refined.shape == (6, 33, 3)
+  assert video_module.frame_count(str(tmp_path / "out" / "overlay.mp4"))[0] == 6
