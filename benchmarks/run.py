@@ -53,13 +53,14 @@ def _median_seconds(fn, repeats: int, calls: int) -> float:
 
 
 def _config(batch, window, hidden, attention=True, bidirectional=True,
-            implementation="fused", dtype="float32"):
+            implementation="fused", dtype="float32", hoist_inputs=False):
   from configs import synthetic  # pylint: disable=g-import-not-at-top
 
   config = synthetic.get_config()
   config.batch_size, config.window = batch, window
   config.model.update(hidden=hidden, attention_size=hidden, attention=attention,
-                      bidirectional=bidirectional, implementation=implementation, dtype=dtype)
+                      bidirectional=bidirectional, implementation=implementation, dtype=dtype,
+                      hoist_inputs=hoist_inputs)
   return config
 
 
@@ -329,7 +330,7 @@ def _train_points(quick):
                                                      implementation="reference")]
   headline = dict(batch=64, window=32, hidden=128)
   points = [dict(headline, implementation="reference"), headline,
-            dict(headline, dtype="bfloat16")]
+            dict(headline, hoist_inputs=True), dict(headline, dtype="bfloat16")]
   points += [dict(headline, attention=a, bidirectional=b)
              for a, b in ((True, False), (False, True), (False, False))]
   points += [dict(batch=64, window=w, hidden=h) for w in (16, 32, 64) for h in (128, 256)
@@ -381,7 +382,8 @@ def markdown(results) -> str:
                  + _table(results["train"], [
                      ("batch", "batch"), ("window", "window"), ("hidden", "hidden"),
                      ("variant", variant),
-                     ("implementation", lambda r: r.get("implementation", "fused")),
+                     ("implementation", lambda r: r.get("implementation", "fused") + (
+                         " + hoisted inputs" if r.get("hoist_inputs") else "")),
                      ("dtype", lambda r: r.get("dtype", "float32")),
                      ("step ms", "step_ms"), ("sequences/s", "sequences_per_s"),
                      ("frames/s", "frames_per_s"), ("GFLOP/step", "gflop_per_step"),

@@ -4,7 +4,8 @@ python -m launch.evaluate --config=configs/synthetic.py \
     --workdir=/tmp/pose_refine/synthetic --split=test
 
 Reads the latest checkpoint in <workdir>/checkpoints and writes
-<workdir>/eval_<split>.md and .json.
+<workdir>/eval_<dataset>_<split>.md and .json ("/" in the data set name
+becomes "_").
 """
 
 from absl import app
@@ -51,7 +52,8 @@ def main(argv):
       config=config, skeleton=skeleton, mesh=mesh,
   )
   if jax.process_index() == 0:
-    train.write_report(results, config, skeleton, split, workdir / f"eval_{split}")
+    name = f"eval_{config.dataset}_{split}".replace("/", "_")
+    train.write_report(results, config, skeleton, split, workdir / name)
 
 
 if __name__ == "__main__":

@@ -7,11 +7,13 @@ y_i = g(y_{i-1}, s_i, c_i).
 
 Two implementations share one parameter tree (so checkpoints load in
 either): "reference", built from Flax's LSTM cells and `nn.scan`, and the
-default "fused", which computes the same functions with less work per step:
-the encoder's input projections for all frames and both directions are one
-matmul before its scan, both directions advance in the same scan step, and
-the decoder's attention query and recurrent matmuls on s_{i-1} are one
-matmul. Optional bfloat16 matmuls (float32 parameters, states and loss).
+default "fused", which computes the same functions with fewer, larger
+matmuls: each LSTM's four gates are one product, the decoder's attention
+query and recurrent products on s_{i-1} are one, and the keys U h_j and the
+aligned-output term are computed for all frames before the decoder's scan.
+Optionally the encoder's input projections for all frames are one matmul
+before its scan (`hoist_inputs`; slower on CPU), and matmul operands are
+bfloat16 (float32 parameters, states and loss).
 """
 
 from typing import Any
@@ -143,6 +145,8 @@ class LSTMWeights(nn.Module):
 
 def _matmul(x, kernel, dtype):
   """x @ kernel with operands in `dtype`, accumulated and returned in float32."""
+  if jnp.dtype(dtype) == jnp.float32:
+    return jnp.dot(x, kernel)
   return jnp.matmul(x.astype(dtype), kernel.astype(dtype), preferred_element_type=jnp.float32)
 
 
@@ -153,7 +157,7 @@ def _lstm_update(gates, cell):
   return cell, jax.nn.sigmoid(o) * jnp.tanh(cell)
 
 
-def fused_encoder(features, weights, dtype):
+def fused_encoder(features, weights, dtype, hoist_inputs=False):
   """Runs one or two LSTM directions over [batch, time, in] features.
 
   Args:
@@ -161,39 +165,36 @@ def fused_encoder(features, weights, dtype):
     weights: (input kernel, recurrent kernel, bias) per direction, forward
       first (see LSTMWeights); a second entry runs backward in time.
     dtype: matmul operand dtype.
+    hoist_inputs: compute every frame's input projection as one matmul
+      before the scan (else one per step, with the recurrent one). On CPU the
+      per-step form measured faster (BENCHMARKS.md).
 
   Returns:
     Per-frame states [batch, time, directions * hidden] in time order, and
     each direction's final hidden state [batch, hidden] (the backward one's
     after reading frame 0), as `nn.RNN(..., return_carry=True)` gives.
   """
-  batch, time, _ = features.shape
-  directions = len(weights)
-  hidden = weights[0][1].shape[0]
-  # Every frame's input projection, for all directions, in one matmul.
-  projected = _matmul(features, jnp.concatenate([w[0] for w in weights], -1), dtype)
-  projected = projected + jnp.concatenate([w[2] for w in weights], -1)
-  # [time, directions, batch, 4 hidden]; the backward direction reads time reversed.
-  projected = projected.reshape(batch, time, directions, 4 * hidden).transpose(1, 2, 0, 3)
-  if directions == 2:
-    projected = jnp.stack([projected[:, 0], projected[::-1, 1]], 1)
-  recurrent = jnp.stack([w[1] for w in weights])  # [directions, hidden, 4 hidden]
+  batch = features.shape[0]
+  outputs, finals = [], []
+  for direction, (x_kernel, h_kernel, bias) in enumerate(weights):
+    if hoist_inputs:
+      inputs = jnp.swapaxes(_matmul(features, x_kernel, dtype) + bias, 0, 1)
+      gates_of = lambda x, h, hk=h_kernel: x + _matmul(h, hk, dtype)
+    else:
+      inputs = jnp.swapaxes(features, 0, 1)
+      gates_of = lambda x, h, xk=x_kernel, hk=h_kernel, b=bias: (
+          _matmul(x, xk, dtype) + _matmul(h, hk, dtype) + b)
 
-  def step(carry, gates_in):
-    cell, state = carry
-    gates = gates_in + jnp.einsum(
-        "dbh,dhk->dbk", state.astype(dtype), recurrent.astype(dtype),
-        preferred_element_type=jnp.float32,
-    )
-    cell, state = _lstm_update(gates, cell)
-    return (cell, state), state
+    def step(carry, x, gates_of=gates_of):
+      cell, state = carry
+      cell, state = _lstm_update(gates_of(x, state), cell)
+      return (cell, state), state
 
-  zeros = jnp.zeros((directions, batch, hidden), jnp.float32)
-  (_, final), states = jax.lax.scan(step, (zeros, zeros), projected)
-  # states: [time, directions, batch, hidden] -> forward, and backward in time order.
-  outputs = [states[:, 0]] + ([states[::-1, 1]] if directions == 2 else [])
-  encoded = jnp.concatenate(outputs, -1).transpose(1, 0, 2)
-  return encoded, list(final)
+    zeros = jnp.zeros((batch, h_kernel.shape[0]), jnp.float32)
+    (_, final), states = jax.lax.scan(step, (zeros, zeros), inputs, reverse=direction == 1)
+    outputs.append(jnp.swapaxes(states, 0, 1))
+    finals.append(final)
+  return jnp.concatenate(outputs, -1), finals
 
 
 class FusedDecoder(nn.Module):
@@ -288,6 +289,9 @@ class PoseCorrector(nn.Module):
       with confidence 0 marking them; else they enter as the window centre.
     implementation: "fused" (default) or "reference" (Flax cells and
       nn.scan); same parameters, same function up to float rounding.
+    hoist_inputs: in the fused implementation, the encoder's input
+      projections for all frames are one matmul before its scan (slower on
+      CPU, see BENCHMARKS.md; for accelerators).
     dtype: matmul operand dtype of the fused implementation ("float32" or
       "bfloat16"); parameters, LSTM states and outputs stay float32.
   """
@@ -301,6 +305,7 @@ class PoseCorrector(nn.Module):
   aligned_output: bool = False
   interpolate_missing: bool = True
   implementation: str = "fused"
+  hoist_inputs: bool = False
   dtype: Any = "float32"
 
   @nn.compact
@@ -356,7 +361,7 @@ class PoseCorrector(nn.Module):
       weights = [
           LSTMWeights(self.hidden, name=f"{name}_lstm")(features.shape[-1]) for name in names
       ]
-      encoded, finals = fused_encoder(features, weights, dtype)
+      encoded, finals = fused_encoder(features, weights, dtype, self.hoist_inputs)
       summary = jnp.concatenate(finals, -1)
     else:
       encoded, summary = self._reference_encoder(features)

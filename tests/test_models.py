@@ -158,6 +158,8 @@ def test_fused_implementation_matches_reference(attention, bidirectional, aligne
   fused_out = fused.apply({"params": params}, poses, confidence, **kwargs)
   np.testing.assert_allclose(fused_out["poses"], ref_out["poses"], atol=1e-3)  # Pixels ~200.
   np.testing.assert_allclose(fused_out["attention"], ref_out["attention"], atol=1e-5)
+  hoisted = fused.clone(hoist_inputs=True).apply({"params": params}, poses, confidence)
+  np.testing.assert_allclose(hoisted["poses"], ref_out["poses"], atol=1e-3)
   ref_loss, ref_grads = _loss_and_grads(reference, params, poses, confidence)
   fused_loss, fused_grads = _loss_and_grads(fused, params, poses, confidence)
   np.testing.assert_allclose(fused_loss, ref_loss, rtol=1e-5)
