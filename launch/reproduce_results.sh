@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Makes every number in RESULTS.md: bash launch/reproduce_results.sh [WORKDIR]
-# (about an hour on a 2-core CPU). Finished runs are skipped when rerun.
+# (about 1.5 hours on a 2-core CPU). Finished runs are skipped when rerun.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 py=.venv/bin/python
@@ -13,7 +13,14 @@ for estimator in weak strong; do
   [ -f "$w/ytp_${estimator}_mlp/results.json" ] || $py -m launch.train \
       --config=configs/youtube_pose.py:estimator=$estimator,model=temporal_mlp \
       --workdir="$w/ytp_${estimator}_mlp"
-  runs=()
+  # Ours with the aligned-output term (config.model.aligned_output), 3 seeds.
+  for seed in 0 1 2; do
+    [ -f "$w/ytp_${estimator}_aligned/seed=$seed/results.json" ] || $py -m launch.train \
+        --config=configs/youtube_pose.py:estimator=$estimator,seed=$seed \
+        --config.model.aligned_output=True --workdir="$w/ytp_${estimator}_aligned/seed=$seed"
+  done
+  aligned=$(printf "$w/ytp_${estimator}_aligned/seed=%s," 0 1 2)
+  runs=("--run=ours + aligned output=${aligned%,}")
   for variant in "True True ours" "True False ours, forward-only encoder" \
                  "False True ours, no attention" "False False ours, neither"; do
     read -r attention bidirectional label <<< "$variant"
@@ -26,7 +33,17 @@ done
 $py -m launch.cross_validate --config=configs/youtube_pose.py:estimator=weak --workdir="$w/ytp_weak_cv"
 [ -f "$w/penn_action/results.json" ] || $py -m launch.train --config=configs/penn_action.py \
     --workdir="$w/penn_action"
+[ -f "$w/penn_action_aligned/results.json" ] || $py -m launch.train --config=configs/penn_action.py \
+    --config.model.aligned_output=True --workdir="$w/penn_action_aligned"
 [ -f "$w/penn_action_mlp/results.json" ] || $py -m launch.train \
     --config=configs/penn_action.py:model=temporal_mlp --workdir="$w/penn_action_mlp"
+# The shipped model (pose_refine/pretrained is its export), scored on each set.
+[ -f "$w/pretrained/results.json" ] || $py -m launch.train --config=configs/pretrained.py \
+    --workdir="$w/pretrained"
 $py -m launch.report --config=configs/penn_action.py --tune_split="train[:150]" \
-    --run="ours=$w/penn_action" --run="smoothnet-style=$w/penn_action_mlp" --output="$w/report_penn_action"
+    --run="ours=$w/penn_action" --run="ours + aligned output=$w/penn_action_aligned" \
+    --run="shipped model=$w/pretrained" --run="smoothnet-style=$w/penn_action_mlp" \
+    --output="$w/report_penn_action"
+for set in youtube_weak youtube_strong synthetic; do
+  $py -m launch.evaluate --config=configs/pretrained.py:eval=$set --workdir="$w/pretrained" --split=test
+done
