@@ -240,7 +240,8 @@ def bench_profile(repeats, quick):
       _median_seconds(lambda: chain(state).block_until_ready(), repeats, 10),
       window * 2 * batch * hidden * gates)
 
-  model = models.PoseCorrector(num_joints=JOINTS, hidden=hidden, attention_size=hidden)
+  model = models.PoseCorrector(num_joints=JOINTS, hidden=hidden, attention_size=hidden,
+                               implementation="fused")
   rng = np.random.default_rng(0)
   poses = jnp.asarray(rng.normal(200, 40, (batch, window, JOINTS, 2)), jnp.float32)
   confidence = jnp.asarray(rng.uniform(0.2, 1, (batch, window, JOINTS)), jnp.float32)
@@ -405,7 +406,7 @@ def markdown(results) -> str:
                      ("GFLOP/s", "gflop_per_s"), ("% of peak", "percent_of_peak"),
                      ("compile s", "compile_s")]))
   if "profile" in results:
-    parts.append("### Where a train step's time goes (batch 64, window 32, hidden 128)\n\n"
+    parts.append("### Where a train step's time goes (batch 64, window 32, hidden 128, fused)\n\n"
                  + _table(results["profile"], [
                      ("part", "part"), ("ms", "ms"), ("GFLOP", "gflop"),
                      ("GFLOP/s", "gflop_per_s")]))

@@ -6,14 +6,15 @@ c_i = sum_j alpha_ij h_j, s_i = f(s_{i-1}, y_{i-1}, c_i),
 y_i = g(y_{i-1}, s_i, c_i).
 
 Two implementations share one parameter tree (so checkpoints load in
-either): "reference", built from Flax's LSTM cells and `nn.scan`, and the
-default "fused", which computes the same functions with fewer, larger
-matmuls: each LSTM's four gates are one product, the decoder's attention
-query and recurrent products on s_{i-1} are one, and the keys U h_j and the
-aligned-output term are computed for all frames before the decoder's scan.
-Optionally the encoder's input projections for all frames are one matmul
-before its scan (`hoist_inputs`; slower on CPU), and matmul operands are
-bfloat16 (float32 parameters, states and loss).
+either): "reference" (the default), built from Flax's LSTM cells and
+`nn.scan`, and "fused", which computes the same functions with fewer, larger
+matmuls: each LSTM's four gates are one product and the decoder's attention
+query and recurrent products on s_{i-1} are one. "fused" can also hoist the
+encoder's input projections for all frames into one matmul before its scan
+(`hoist_inputs`) and use bfloat16 matmul operands (float32 parameters,
+states and loss): options for accelerators. On CPU the reference measured
+faster (BENCHMARKS.md). In both, the keys U h_j and the aligned-output term
+are computed for all frames before the decoder's scan.
 """
 
 from typing import Any
@@ -287,8 +288,8 @@ class PoseCorrector(nn.Module):
     interpolate_missing: missing input joints enter (and serve as the
       residual base) linearly interpolated from the window's valid frames,
       with confidence 0 marking them; else they enter as the window centre.
-    implementation: "fused" (default) or "reference" (Flax cells and
-      nn.scan); same parameters, same function up to float rounding.
+    implementation: "reference" (default; Flax cells and nn.scan) or
+      "fused"; same parameters, same function up to float rounding.
     hoist_inputs: in the fused implementation, the encoder's input
       projections for all frames are one matmul before its scan (slower on
       CPU, see BENCHMARKS.md; for accelerators).
@@ -304,7 +305,7 @@ class PoseCorrector(nn.Module):
   residual: bool = True
   aligned_output: bool = False
   interpolate_missing: bool = True
-  implementation: str = "fused"
+  implementation: str = "reference"
   hoist_inputs: bool = False
   dtype: Any = "float32"
 
