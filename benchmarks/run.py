@@ -147,7 +147,6 @@ def _long_video(frames, seed=0):
 def bench_inference(points, frames, repeats):
   import jax  # pylint: disable=g-import-not-at-top
   import jax.numpy as jnp  # pylint: disable=g-import-not-at-top
-  import numpy as np  # pylint: disable=g-import-not-at-top
 
   from pose_refine import inference  # pylint: disable=g-import-not-at-top
   from pose_refine import models  # pylint: disable=g-import-not-at-top
