@@ -89,12 +89,7 @@ def _train_setup(config):
       "ground_truth": truth,
       "ground_truth_valid": np.ones(shape, bool),
   }, mesh)
-  step = jax.jit(
-      train.make_train_step(model, optimizer, config),
-      in_shardings=(state_sharding, sharding.data_sharding(mesh), None),
-      out_shardings=(state_sharding, None),
-      donate_argnums=0,
-  )
+  step = train.jit_train_step(model, optimizer, config, mesh, state_sharding)
   key = jax.random.key(1)
   start = time.perf_counter()
   compiled = step.lower(state, batch, key).compile()

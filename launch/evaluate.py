@@ -28,7 +28,6 @@ def main(argv):
   import jax  # pylint: disable=g-import-not-at-top
   from etils import epath  # pylint: disable=g-import-not-at-top
 
-  from pose_refine import checkpointing  # pylint: disable=g-import-not-at-top
   from pose_refine import inference  # pylint: disable=g-import-not-at-top
   from pose_refine import sharding  # pylint: disable=g-import-not-at-top
   from pose_refine import skeletons  # pylint: disable=g-import-not-at-top
@@ -39,13 +38,7 @@ def main(argv):
   skeleton = skeletons.get_skeleton(config.skeleton)
   mesh = sharding.make_mesh()
   model = train.create_model(config, skeleton)
-  state, _ = train.init_state(
-      model, train.create_optimizer(config, 1), mesh, jax.random.key(0),
-      config.window, skeleton.num_joints,
-  )
-  params = checkpointing.restore_params(
-      workdir / "checkpoints", checkpointing.abstract_like(state.params)
-  )
+  params = train.load_params(model, mesh, config.window, skeleton.num_joints, workdir)
   videos = train.load_videos(config, split, skeleton)
   results = train.evaluate(
       inference.make_predict_fn(model, mesh), params, videos,

@@ -11,14 +11,12 @@ import numpy as np
 from scipy import ndimage
 from scipy import signal
 
-
-def _valid(poses, confidence):
-  return np.all(np.isfinite(poses), -1) & (confidence > 0)
+from pose_refine import skeletons
 
 
 def interpolate_missing(poses: np.ndarray, confidence: np.ndarray) -> np.ndarray:
   """Fills missing joints by linear interpolation over time (ends held)."""
-  valid = _valid(poses, confidence)
+  valid = skeletons.observed(poses, confidence)
   out = poses.astype(np.float64).copy()
   frames = np.arange(len(poses))
   for j in range(poses.shape[1]):
@@ -62,7 +60,7 @@ def one_euro(poses, confidence, min_cutoff: float = 1.0, beta: float = 0.0,
     tau = 1.0 / (2 * np.pi * cutoff)
     return 1.0 / (1.0 + tau * rate)
 
-  valid = _valid(poses, confidence)
+  valid = skeletons.observed(poses, confidence)
   out = np.full(poses.shape, np.nan, np.float64)
   value = np.full(poses.shape[1:], np.nan)
   speed = np.zeros(poses.shape[1:])
@@ -93,7 +91,7 @@ def kalman_rts(poses, confidence, process_noise: float = 1.0, measurement_noise:
     measurement_noise: standard deviation of a confidence-1 measurement, px.
   """
   time = len(poses)
-  valid = _valid(poses, confidence)
+  valid = skeletons.observed(poses, confidence)
   z = np.nan_to_num(poses.astype(np.float64))  # [T, J, 2]
   r = np.where(valid, measurement_noise**2 / np.maximum(confidence, 1e-3), np.inf)[..., None]
   transition = np.array([[1.0, 1.0], [0.0, 1.0]])

@@ -5,6 +5,7 @@ import numpy as np
 
 from pose_refine import input_pipeline
 from pose_refine import sharding
+from pose_refine import skeletons
 
 
 def make_predict_fn(model, mesh):
@@ -122,7 +123,7 @@ def refine_videos(
       progress(min(begin + batch_size, total), total)
   refined = np.concatenate(refined)[:total]
   # Windows that saw more valid joints get more say where they overlap.
-  observed = np.all(np.isfinite(poses[:total]), -1) & (confidence[:total] > 0)
+  observed = skeletons.observed(poses[:total], confidence[:total])
   reliability = observed.mean(axis=(1, 2)) + 1e-3
   weights = position[None, :] * reliability[:, None]  # [windows, window]
 

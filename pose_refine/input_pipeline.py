@@ -83,7 +83,7 @@ def fill_gaps(video: dict, confidence: float = 0.01) -> dict:
   "confidence" change.
   """
   poses, scores = video["poses"], video["confidence"]
-  observed = np.all(np.isfinite(poses), -1) & (scores > 0)
+  observed = skeletons.observed(poses, scores)
   filled = baselines.interpolate_missing(poses, scores).astype(np.float32)
   seen_somewhere = observed.any(0, keepdims=True)
   new_scores = np.where(~observed & seen_somewhere, confidence, scores).astype(np.float32)

@@ -26,6 +26,8 @@ from typing import Any
 
 import numpy as np
 
+from pose_refine import skeletons
+
 FORMATS = ("coco", "openpose", "estimator", "npy", "npz")
 
 
@@ -86,24 +88,32 @@ def detect_format(path: str) -> str:
   )
 
 
+def missing_as_nan(array, confidence=None) -> tuple[np.ndarray, np.ndarray]:
+  """[..., 2 or 3] (x, y[, score]) -> points [..., 2] and scores [...].
+
+  `confidence` ([...]) replaces a third column; without either, every
+  finite point has score 1. Missing joints (not finite, or score <= 0 or
+  NaN) become NaN points with score 0.
+  """
+  array = np.asarray(array, np.float64)
+  points = array[..., :2].astype(np.float32)
+  if confidence is None:
+    confidence = array[..., 2] if array.shape[-1] == 3 else np.ones(points.shape[:-1])
+  confidence = np.nan_to_num(np.asarray(confidence, np.float32), nan=0.0)
+  missing = ~skeletons.observed(points, confidence)
+  points[missing] = np.nan
+  return points, np.where(missing, 0.0, confidence).astype(np.float32)
+
+
 def _points(values, path, what) -> tuple[np.ndarray, np.ndarray]:
-  """[..., K*3] flat or [..., K, 2|3] -> keypoints [..., K, 2] (NaN missing), confidence."""
+  """[..., K, 2|3] -> keypoints [..., K, 2] (NaN missing), confidence; checks the shape."""
   array = np.asarray(values, np.float64)
   if array.shape[-1] not in (2, 3):
     raise KeypointFileError(
         f"{path}: {what} has shape {array.shape}; expected [..., joints, 2 or 3] "
         "(x, y[, confidence])."
     )
-  points = array[..., :2].astype(np.float32)
-  if array.shape[-1] == 3:
-    confidence = array[..., 2].astype(np.float32)
-  else:
-    confidence = np.where(np.isfinite(points).all(-1), 1.0, 0.0).astype(np.float32)
-  confidence = np.nan_to_num(confidence, nan=0.0)
-  missing = ~np.isfinite(points).all(-1) | (confidence <= 0)
-  points[missing] = np.nan
-  confidence[missing] = 0.0
-  return points, confidence
+  return missing_as_nan(array)
 
 
 def _frame_from_name(value, position: int) -> int:
@@ -224,9 +234,8 @@ def _dense_track(path, array, confidence=None) -> Track:
     if confidence.shape != points.shape[:2]:
       raise KeypointFileError(f"{path}: confidence has shape {confidence.shape}; expected "
                               f"{points.shape[:2]} to match the keypoints.")
-    scores = np.where(np.isfinite(points).all(-1), np.nan_to_num(confidence), 0.0)
-    points[scores <= 0] = np.nan
-  return Track(None, np.arange(len(points)), points, scores.astype(np.float32))
+    points, scores = missing_as_nan(points, confidence)
+  return Track(None, np.arange(len(points)), points, scores)
 
 
 def _read_arrays(path, kind) -> KeypointFile:

@@ -15,14 +15,13 @@ import functools
 import os
 import warnings
 
-import jax
-import jax.numpy as jnp
 import ml_collections
 import numpy as np
 
 from pose_refine import checkpointing
 from pose_refine import inference
 from pose_refine import input_pipeline
+from pose_refine import keypoint_io
 from pose_refine import sharding
 from pose_refine import skeletons
 from pose_refine import train
@@ -45,15 +44,8 @@ class Refiner:
     self.skeleton = skeletons.get_skeleton(self.config.skeleton)
     self.model = train.create_model(self.config, self.skeleton)
     self.mesh = sharding.make_mesh()
-    window, joints = self.config.window, self.skeleton.num_joints
-    abstract = jax.eval_shape(lambda: self.model.init(
-        jax.random.key(0), jnp.zeros((1, window, joints, 2)), jnp.ones((1, window, joints))
-    )["params"])
-    replicated = sharding.replicated(self.mesh)
-    abstract = jax.tree.map(
-        lambda x: jax.ShapeDtypeStruct(x.shape, x.dtype, sharding=replicated), abstract
-    )
-    self.params = checkpointing.restore_params(self.checkpoint, abstract)
+    self.params = train.load_params(self.model, self.mesh, self.config.window,
+                                    self.skeleton.num_joints, self.checkpoint)
     self.predict_fn = inference.make_predict_fn(self.model, self.mesh)
 
   def windows(self, frames: int, stride: int | None = None) -> int:
@@ -86,7 +78,7 @@ class Refiner:
     keypoints = np.asarray(keypoints, np.float32)
     confidence = np.asarray(confidence, np.float32)
     points, scores = skeletons.convert(keypoints, confidence, skeleton, self.skeleton)
-    seen = np.isfinite(points).all(-1) & (scores > 0)
+    seen = skeletons.observed(points, scores)
     if not seen.any():
       raise ValueError(
           f"No joint of the model's skeleton ({self.skeleton.name}) is present in the "
@@ -153,16 +145,10 @@ def refine(keypoints, confidence=None, *, skeleton: str | None = None,
   if array.ndim != 3 or array.shape[-1] not in (2, 3):
     raise ValueError(
         f"keypoints have shape {array.shape}; expected [frames, joints, 2 or 3].")
-  points = array[..., :2].copy()
-  if confidence is None:
-    confidence = array[..., 2] if array.shape[-1] == 3 else np.ones(array.shape[:2], np.float32)
-  confidence = np.nan_to_num(np.asarray(confidence, np.float32))
-  if confidence.shape != array.shape[:2]:
+  if confidence is not None and np.shape(confidence) != array.shape[:2]:
     raise ValueError(
-        f"confidence has shape {confidence.shape}; expected {array.shape[:2]} (frames, joints).")
-  missing = ~np.isfinite(points).all(-1) | (confidence <= 0)
-  points[missing] = np.nan
-  confidence = np.where(missing, 0.0, confidence).astype(np.float32)
+        f"confidence has shape {np.shape(confidence)}; expected {array.shape[:2]} (frames, joints).")
+  points, confidence = keypoint_io.missing_as_nan(array, confidence)
   joint_set = (skeletons.get_skeleton(skeleton) if skeleton
                else skeletons.infer_skeleton(array.shape[1]))
   if joint_set.num_joints != array.shape[1]:

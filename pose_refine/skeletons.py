@@ -39,6 +39,14 @@ class Skeleton:
     return self.joints.index(joint)
 
 
+def observed(keypoints, confidence) -> np.ndarray:
+  """[..., joints] True where a joint is usable: finite and confidence > 0.
+
+  The numpy twin of normalization.joint_validity (which runs inside the model).
+  """
+  return np.all(np.isfinite(keypoints), -1) & (np.asarray(confidence) > 0)
+
+
 def _make(name, joints, pairs, groups, bones=()):
   index = {j: i for i, j in enumerate(joints)}
   return Skeleton(
@@ -50,6 +58,20 @@ def _make(name, joints, pairs, groups, bones=()):
   )
 
 
+def _pairs(names):
+  """Left/right pairs among joint names that differ only by the side."""
+  return [(n, "right" + n[4:]) for n in names if n.startswith("left") and "right" + n[4:] in names]
+
+
+_LIMB_GROUPS = {
+    "Shoulders": ["left_shoulder", "right_shoulder"],
+    "Elbows": ["left_elbow", "right_elbow"],
+    "Wrists": ["left_wrist", "right_wrist"],
+    "Hips": ["left_hip", "right_hip"],
+    "Knees": ["left_knee", "right_knee"],
+    "Ankles": ["left_ankle", "right_ankle"],
+}
+
 # Penn Action's 13 joints, in the order of its label files. The order often
 # quoted (head, left/right shoulder, ...) has left and right the wrong way
 # round for these files: in the 327 "front" view training sequences (person
@@ -57,40 +79,15 @@ def _make(name, joints, pairs, groups, bones=()):
 # frames, and in the 355 "back" view ones right of it in 75%; the other pairs
 # agree. So the odd indices are the person's right side. Also the skeleton of
 # the synthetic data set.
+_PENN_ACTION_NAMES = [
+    "head", "right_shoulder", "left_shoulder", "right_elbow", "left_elbow", "right_wrist",
+    "left_wrist", "right_hip", "left_hip", "right_knee", "left_knee", "right_ankle", "left_ankle",
+]
 PENN_ACTION = _make(
     "penn_action",
-    [
-        "head",
-        "right_shoulder",
-        "left_shoulder",
-        "right_elbow",
-        "left_elbow",
-        "right_wrist",
-        "left_wrist",
-        "right_hip",
-        "left_hip",
-        "right_knee",
-        "left_knee",
-        "right_ankle",
-        "left_ankle",
-    ],
-    [
-        ("left_shoulder", "right_shoulder"),
-        ("left_elbow", "right_elbow"),
-        ("left_wrist", "right_wrist"),
-        ("left_hip", "right_hip"),
-        ("left_knee", "right_knee"),
-        ("left_ankle", "right_ankle"),
-    ],
-    {
-        "Head": ["head"],
-        "Shoulders": ["left_shoulder", "right_shoulder"],
-        "Elbows": ["left_elbow", "right_elbow"],
-        "Wrists": ["left_wrist", "right_wrist"],
-        "Hips": ["left_hip", "right_hip"],
-        "Knees": ["left_knee", "right_knee"],
-        "Ankles": ["left_ankle", "right_ankle"],
-    },
+    _PENN_ACTION_NAMES,
+    _pairs(_PENN_ACTION_NAMES),
+    {"Head": ["head"], **_LIMB_GROUPS},
     [
         ("left_shoulder", "left_elbow"),
         ("left_elbow", "left_wrist"),
@@ -137,11 +134,6 @@ YOUTUBE_POSE = _make(
     ],
 )
 
-def _pairs(names):
-  """Left/right pairs among joint names that differ only by the side."""
-  return [(n, "right" + n[4:]) for n in names if n.startswith("left") and "right" + n[4:] in names]
-
-
 _MEDIAPIPE_NAMES = [
     "nose", "left_eye_inner", "left_eye", "left_eye_outer", "right_eye_inner", "right_eye",
     "right_eye_outer", "left_ear", "right_ear", "mouth_left", "mouth_right", "left_shoulder",
@@ -150,14 +142,6 @@ _MEDIAPIPE_NAMES = [
     "right_hip", "left_knee", "right_knee", "left_ankle", "right_ankle", "left_heel",
     "right_heel", "left_foot_index", "right_foot_index",
 ]
-_LIMB_GROUPS = {
-    "Shoulders": ["left_shoulder", "right_shoulder"],
-    "Elbows": ["left_elbow", "right_elbow"],
-    "Wrists": ["left_wrist", "right_wrist"],
-    "Hips": ["left_hip", "right_hip"],
-    "Knees": ["left_knee", "right_knee"],
-    "Ankles": ["left_ankle", "right_ankle"],
-}
 _LIMB_BONES = [
     (f"{side}_{a}", f"{side}_{b}")
     for side in ("left", "right")
@@ -292,7 +276,7 @@ def convert(keypoints, confidence, source: Skeleton, target: Skeleton):
   table = joint_sources(source, target)
   if not any(table):
     raise ValueError(f"No joint of {target.name!r} can be made from {source.name!r}.")
-  valid = np.all(np.isfinite(keypoints), -1) & (confidence > 0)
+  valid = observed(keypoints, confidence)
   out = np.full(keypoints.shape[:-2] + (target.num_joints, 2), np.nan, np.float32)
   out_confidence = np.zeros(keypoints.shape[:-2] + (target.num_joints,), np.float32)
   for t, joints in enumerate(table):

@@ -216,13 +216,40 @@ def make_train_step(model, optimizer, config):
   return train_step
 
 
+def _init_params(model, rng, window: int, num_joints: int):
+  poses = jnp.zeros((1, window, num_joints, 2), jnp.float32)
+  confidence = jnp.ones((1, window, num_joints), jnp.float32)
+  return model.init(rng, poses, confidence)["params"]
+
+
+def load_params(model, mesh, window: int, num_joints: int, directory):
+  """The latest checkpoint's parameters under `directory`, replicated on `mesh`.
+
+  Only their shapes are derived from the model; no optimiser state is built.
+  `directory` is a workdir, its checkpoints folder or a launch/export folder.
+  """
+  abstract = jax.eval_shape(lambda: _init_params(model, jax.random.key(0), window, num_joints))
+  replicated = sharding.replicated(mesh)
+  abstract = jax.tree.map(
+      lambda x: jax.ShapeDtypeStruct(x.shape, x.dtype, sharding=replicated), abstract)
+  return checkpointing.restore_params(directory, abstract)
+
+
+def jit_train_step(model, optimizer, config, mesh, state_sharding):
+  """The jitted train step: batch split over "data", state replicated and donated."""
+  return jax.jit(
+      make_train_step(model, optimizer, config),
+      in_shardings=(state_sharding, sharding.data_sharding(mesh), None),
+      out_shardings=(state_sharding, None),
+      donate_argnums=0,
+  )
+
+
 def init_state(model, optimizer, mesh, rng, window: int, num_joints: int):
   """A replicated TrainState, built directly with its output sharding."""
 
   def init(rng):
-    poses = jnp.zeros((1, window, num_joints, 2), jnp.float32)
-    confidence = jnp.ones((1, window, num_joints), jnp.float32)
-    params = model.init(rng, poses, confidence)["params"]
+    params = _init_params(model, rng, window, num_joints)
     return TrainState(
         step=jnp.zeros((), jnp.int32), params=params, opt_state=optimizer.init(params)
     )
@@ -404,12 +431,7 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> dict[
   start_step = int(state.step)
   log = MetricsLog(workdir, start_step, enabled=is_main)
 
-  train_step = jax.jit(
-      make_train_step(model, optimizer, config),
-      in_shardings=(state_sharding, sharding.data_sharding(mesh), None),
-      out_shardings=(state_sharding, None),
-      donate_argnums=0,
-  )
+  train_step = jit_train_step(model, optimizer, config, mesh, state_sharding)
   predict_fn = inference.make_predict_fn(model, mesh)
   frames_per_step = config.batch_size * config.window
 

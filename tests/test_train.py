@@ -74,8 +74,7 @@ def test_train_step_compiles_once_and_stays_on_device():
   state, state_sharding = train.init_state(
       model, optimizer, mesh, jax.random.key(0), config.window, skeleton.num_joints)
   step_fn = train.make_train_step(model, optimizer, config)
-  step = jax.jit(step_fn, in_shardings=(state_sharding, sharding.data_sharding(mesh), None),
-                 out_shardings=(state_sharding, None), donate_argnums=0)
+  step = train.jit_train_step(model, optimizer, config, mesh, state_sharding)
   rng = np.random.default_rng(0)
 
   def batch():
