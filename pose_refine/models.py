@@ -59,12 +59,21 @@ class AdditiveAttention(nn.Module):
       frame_mask: [batch, time] False for padding frames.
     """
     projected = nn.Dense(self.size, use_bias=False, name="query")(query)
-    energy = jnp.tanh(keys + projected[:, None, :])
-    logits = nn.Dense(1, use_bias=False, name="energy")(energy)[..., 0]
-    logits = jnp.where(frame_mask, logits, _MASKED_LOGIT)
-    weights = jax.nn.softmax(logits, axis=-1)
-    context = jnp.einsum("bt,btf->bf", weights, values)
-    return context, weights
+    return attend(projected, keys, nn.Dense(1, use_bias=False, name="energy"), values,
+                  frame_mask)
+
+
+def attend(projected_query, keys, energy_fn, values, frame_mask):
+  """Bahdanau attention from the projected query W s_{i-1} and keys U h_j.
+
+  energy_fn maps tanh(U h_j + W s_{i-1}) [batch, time, size] to [..., 1]
+  (the v^T product). Returns the context [batch, features] and weights
+  [batch, time]; frames where frame_mask is False get no weight.
+  """
+  energy = jnp.tanh(keys + projected_query[:, None, :])
+  logits = jnp.where(frame_mask, energy_fn(energy)[..., 0], _MASKED_LOGIT)
+  weights = jax.nn.softmax(logits, axis=-1)
+  return jnp.einsum("bt,btf->bf", weights, values), weights
 
 
 class DecoderStep(nn.Module):
@@ -239,11 +248,9 @@ class FusedDecoder(nn.Module):
       from_state = _matmul(state, state_kernel, dtype)
       if self.attention:
         query, recurrent = jnp.split(from_state, [self.attention_size], -1)
-        energy = jnp.tanh(keys + query[:, None, :])
-        logits = _matmul(energy, query_kernel[1], dtype)[..., 0]
-        logits = jnp.where(frame_mask, logits, _MASKED_LOGIT)
-        weights = jax.nn.softmax(logits, axis=-1)
-        context = jnp.einsum("bt,btf->bf", weights, values)
+        context, weights = attend(
+            query, keys, lambda energy: _matmul(energy, query_kernel[1], dtype), values,
+            frame_mask)
       else:
         recurrent = from_state
         context = fixed_context
@@ -346,9 +353,8 @@ class PoseCorrector(nn.Module):
       inputs = normalization.fill_missing(inputs, valid)
     confidence = jnp.where(valid, confidence, 0.0)
     frame_mask = jnp.any(valid, axis=-1)
-    features = jnp.concatenate(
-        [inputs.reshape(batch, time, -1), confidence], axis=-1
-    )
+    flat_inputs = inputs.reshape(batch, time, -1)
+    features = jnp.concatenate([flat_inputs, confidence], axis=-1)
 
     if self.implementation not in ("fused", "reference"):
       raise ValueError(
@@ -375,7 +381,6 @@ class PoseCorrector(nn.Module):
     initial_state = jnp.tanh(nn.Dense(self.hidden, name="bridge")(summary))
     lstm_carry = (jnp.zeros_like(initial_state), initial_state)
 
-    flat_inputs = inputs.reshape(batch, time, -1)
     if targets is None:
       teacher = jnp.zeros_like(flat_inputs)
       use_teacher = jnp.zeros((batch, time), bool)
