@@ -84,10 +84,11 @@ def run() -> str:
   model = refiner.load(_CHECKPOINT.value or None)
   stride = _STRIDE.value or None
   spans = [(t, int(t.frames.min()), int(t.frames.max()) + 1) for t in source.tracks]
-  total = sum(model.windows(end - start, stride) for _, start, end in spans)
-  bar = common.ProgressBar("refining", total, unit="windows", enabled=total >= 200)
+  windows = [model.windows(end - start, stride) for _, start, end in spans]
+  bar = common.ProgressBar("refining", sum(windows), unit="windows",
+                           enabled=sum(windows) >= 200)
   refined_tracks, done = [], 0
-  for track, start, end in spans:
+  for (track, start, end), count in zip(spans, windows):
     # The track's whole span, with frames where it is absent as missing joints.
     points = np.full((end - start,) + track.keypoints.shape[1:], np.nan, np.float32)
     scores = np.zeros(points.shape[:2], np.float32)
@@ -96,7 +97,7 @@ def run() -> str:
         points, scores, skeleton, fill_missing=_FILL.value, stride=stride,
         progress=lambda d, _, base=done: bar.update(base + d),
     )
-    done += model.windows(end - start, stride)
+    done += count
     refined_tracks.append(keypoint_io.Track(track.track_id, track.frames,
                                             out[track.frames - start], track.confidence))
   bar.close()
@@ -105,9 +106,7 @@ def run() -> str:
              f"poses of {skeleton.num_joints} joints ({skeleton.name}) with "
              f"{checkpointing.checkpoint_directory(model.checkpoint)} -> {_OUTPUT.value}")
   if _VIDEO.value:
-    stack = lambda tracks: np.stack([
-        keypoint_io.dense([t], source.num_frames)[0, ..., :2] for t in tracks
-    ])
+    stack = lambda tracks: keypoint_io.dense(tracks, source.num_frames)[..., :2]
     frames_bar = common.ProgressBar("overlay", source.num_frames, unit="frames",
                                     enabled=source.num_frames >= 200)
     video.render_overlay(

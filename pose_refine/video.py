@@ -98,10 +98,9 @@ def render_overlay(video_path: str, output: str, skeleton, layers, fps: float,
     for index, frame in enumerate(read_frames(video_path)):
       if index >= total:
         break
-      image = Image.fromarray(frame)
-      for poses, colour in layers:
-        for track in poses:
-          image = evaluation.draw_overlay(image, skeleton, [(track[index], colour)])
+      image = evaluation.draw_overlay(
+          Image.fromarray(frame), skeleton,
+          [(track[index], colour) for poses, colour in layers for track in poses])
       pixels = np.asarray(image)
       if as_video:
         import cv2  # pylint: disable=g-import-not-at-top
