@@ -113,3 +113,15 @@ def test_window_merge_equals_refining_in_one_piece():
     for video, out in zip(videos, merged):
       np.testing.assert_allclose(
           out, video["poses"] * 2 + video["confidence"][..., None], rtol=1e-6)
+
+
+def test_group_without_ground_truth_is_nan_and_printed_as_dash():
+  skeleton = skeletons.PENN_ACTION
+  errors = np.zeros((4, skeleton.num_joints))
+  valid = np.zeros((4, skeleton.num_joints), bool)
+  valid[:, skeleton.groups["Head"]] = True  # Upper-body data: no ankles.
+  table = metrics.pck_per_group(errors, valid, 20.0, skeleton)
+  assert table["Head"] == 100.0 and table["Average"] == 100.0
+  assert np.isnan(table["Ankles"])
+  text = metrics.format_table({"raw": table}, "t")
+  assert "| raw | 100.0 |" in text and "| - |" in text
