@@ -83,6 +83,7 @@ class DecoderStep(nn.Module):
   hidden: int
   attention_size: int
   attention: bool
+  zero_init_output: bool = False
 
   @nn.compact
   def __call__(self, carry, step_inputs, keys, values, fixed_context, frame_mask):
@@ -102,14 +103,18 @@ class DecoderStep(nn.Module):
     lstm_carry, state = nn.OptimizedLSTMCell(self.hidden, name="lstm")(
         lstm_carry, jnp.concatenate([previous, context], -1)
     )
-    output = nn.Dense(self.num_outputs, name="output")(
-        jnp.concatenate([previous, state, context], -1)
-    )
+    output = nn.Dense(self.num_outputs, kernel_init=_output_init(self.zero_init_output),
+                      name="output")(jnp.concatenate([previous, state, context], -1))
     output = output + base  # The input frame (residual) and/or the aligned term.
     return (lstm_carry, output), (output, weights)
 
 
 _GATES = ("i", "f", "g", "o")
+
+
+def _output_init(zero: bool):
+  """Output kernels start at zero (the refiner starts as the identity) or LeCun normal."""
+  return nn.initializers.zeros_init() if zero else nn.initializers.lecun_normal()
 
 
 class _DenseParams(nn.Module):
@@ -217,6 +222,7 @@ class FusedDecoder(nn.Module):
   hidden: int
   attention_size: int
   attention: bool
+  zero_init_output: bool = False
   dtype: Any = jnp.float32
 
   @nn.compact
@@ -235,7 +241,7 @@ class FusedDecoder(nn.Module):
     else:
       state_kernel = h_kernel
     output_kernel, output_bias = _DenseParams(
-        self.num_outputs, True, nn.initializers.lecun_normal(), name="output"
+        self.num_outputs, True, _output_init(self.zero_init_output), name="output"
     )(self.num_outputs + self.hidden + context_size)
     dtype = self.dtype
 
@@ -289,6 +295,9 @@ class PoseCorrector(nn.Module):
       encoder's final states), as in Cho et al. / Sutskever et al.
     bidirectional: bidirectional encoder; if False, forward only.
     residual: the decoder predicts a correction added to the input frame.
+    zero_init_output: the output layers (and the aligned term's) start at
+      zero, so with `residual` the untrained refiner is the identity on
+      observed joints and learns corrections from there.
     aligned_output: the output y_i also gets a linear term of the aligned
       encoder state h_i (y_i = g(y_{i-1}, s_i, c_i) + W h_i): attention need
       not learn to find frame i before it can correct it. Off in the paper.
@@ -310,6 +319,7 @@ class PoseCorrector(nn.Module):
   attention: bool = True
   bidirectional: bool = True
   residual: bool = True
+  zero_init_output: bool = False
   aligned_output: bool = False
   interpolate_missing: bool = True
   implementation: str = "reference"
@@ -404,6 +414,7 @@ class PoseCorrector(nn.Module):
         hidden=self.hidden,
         attention_size=self.attention_size,
         attention=self.attention,
+        zero_init_output=self.zero_init_output,
         name="decoder",
     )
     if self.implementation == "fused":
@@ -419,8 +430,8 @@ class PoseCorrector(nn.Module):
     base = flat_inputs if self.residual else jnp.zeros_like(flat_inputs)
     if self.aligned_output:
       # Hoisted out of the decoder loop: one matmul for every frame.
-      base = base + nn.Dense(joints * 2, dtype=dtype, name="aligned_output")(encoded).astype(
-          jnp.float32)
+      base = base + nn.Dense(joints * 2, dtype=dtype, kernel_init=_output_init(
+          self.zero_init_output), name="aligned_output")(encoded).astype(jnp.float32)
     _, (outputs, weights) = decoder(
         (lstm_carry, flat_inputs[:, 0]),
         (teacher, use_teacher, base),

@@ -186,3 +186,22 @@ def test_bfloat16_matmuls_stay_close_to_float32():
   with pytest.raises(ValueError, match="float32 only"):
     model.clone(implementation="reference", dtype="bfloat16").init(
         jax.random.key(0), poses, confidence)
+
+
+@pytest.mark.parametrize("implementation", ["reference", "fused"])
+@pytest.mark.parametrize("aligned_output", [False, True])
+def test_zero_initialised_output_starts_as_the_identity(implementation, aligned_output):
+  poses, confidence = _inputs()
+  confidence[0, 3, 2] = 0.0  # A missing joint is filled, not passed through.
+  model = models.PoseCorrector(num_joints=5, hidden=16, attention_size=8,
+                               zero_init_output=True, aligned_output=aligned_output,
+                               implementation=implementation)
+  variables = model.init(jax.random.key(0), poses, confidence)
+  out = np.asarray(model.apply(variables, poses, confidence)["poses"])
+  observed = confidence > 0
+  np.testing.assert_allclose(out[observed], poses[observed], atol=1e-3)
+  # The default initialisation is not the identity.
+  model = model.clone(zero_init_output=False)
+  out = np.asarray(model.apply(model.init(jax.random.key(0), poses, confidence), poses,
+                               confidence)["poses"])
+  assert np.abs(out[observed] - poses[observed]).max() > 1.0
