@@ -17,7 +17,8 @@ from configs import common
 
 def get_config(arg=None):
   arg = common.parse_arg(
-      arg, attention=True, bidirectional=True, runlocal=False, seed=0, model="seq2seq"
+      arg, attention=True, bidirectional=True, runlocal=False, seed=0, model="seq2seq",
+      recipe="paper", steps=0,
   )
   config = common.base_config(arg)
   config.seed = arg.seed
@@ -38,6 +39,9 @@ def get_config(arg=None):
   config.eval.stride = 16
 
   common.set_model(config, arg.model)
+  common.set_recipe(config, arg.recipe)
+  if arg.steps:
+    config.num_train_steps = arg.steps
 
   if arg.runlocal:
     common.shrink_for_runlocal(config)

@@ -18,6 +18,8 @@ import tensorflow_datasets as tfds
 from jax.experimental import multihost_utils
 
 from pose_refine import baselines
+from pose_refine import corruption
+from pose_refine import heldout_errors
 from pose_refine import skeletons
 
 FIELDS = ("poses", "confidence", "ground_truth", "ground_truth_valid")
@@ -187,6 +189,43 @@ class Augment(grain.transforms.RandomMap):
     return out
 
 
+@dataclasses.dataclass(frozen=True)
+class Corrupt(grain.transforms.RandomMap):
+  """New estimates for a window, drawn from its ground truth (`corruption`).
+
+  The window's stored estimates are replaced; with `fill_missing`, missing
+  joints are then interpolated over the window at low confidence, as
+  `fill_gaps` does over a whole video at inference.
+  """
+
+  skeleton: skeletons.Skeleton
+  family: corruption.Family
+  fill_missing: bool = True
+
+  def random_map(self, window, rng: np.random.Generator):
+    poses, confidence = corruption.corrupt_random(
+        window["ground_truth"], window["ground_truth_valid"], self.skeleton, rng, self.family)
+    out = dict(window, poses=poses, confidence=confidence)
+    return fill_gaps(out) if self.fill_missing else out
+
+
+def resample_videos(videos, rate_factors) -> list[dict[str, np.ndarray]]:
+  """The videos' ground truth at each frame-rate factor (2: twice the frames).
+
+  Only "ground_truth" and "ground_truth_valid" are resampled; the estimates
+  of the copies are the resampled ground truth, to be replaced by `Corrupt`.
+  """
+  out = []
+  for factor in rate_factors:
+    for video in videos:
+      truth, valid = video["ground_truth"], video["ground_truth_valid"].astype(bool)
+      if factor != 1.0:
+        truth, valid = heldout_errors.resample(truth, valid, factor)
+      out.append({"ground_truth": truth, "ground_truth_valid": valid, "poses": truth,
+                  "confidence": valid.astype(np.float32)})
+  return out
+
+
 def train_loader(
     videos,
     *,
@@ -200,6 +239,8 @@ def train_loader(
     augment: dict,
     process_index: int,
     process_count: int,
+    corrupt: Corrupt | None = None,
+    corrupt_seed: int = 0,
 ) -> grain.MapDataset:
   """The training stream of this process: its slice of every global batch.
 
@@ -219,6 +260,8 @@ def train_loader(
     )
   ds = grain.MapDataset.source(WindowSource(videos, window, stride))
   ds = ds.shuffle(seed=data_seed).repeat(num_epochs)
+  if corrupt is not None:
+    ds = ds.random_map(corrupt, seed=corrupt_seed)
   if augment:
     # Before slicing, so a window's augmentation depends on its global index only.
     ds = ds.random_map(Augment(skeleton, **augment), seed=augment_seed)

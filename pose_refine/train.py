@@ -7,6 +7,7 @@ import time
 from typing import Any
 
 import flax
+import grain
 import jax
 import jax.numpy as jnp
 import ml_collections
@@ -16,6 +17,7 @@ from absl import logging
 from etils import epath
 
 from pose_refine import checkpointing
+from pose_refine import corruption
 from pose_refine import inference
 from pose_refine import input_pipeline
 from pose_refine import metrics
@@ -81,12 +83,14 @@ def seeds(config) -> dict[str, Any]:
   change to one stream (say the data order) leaves the others as they were.
   """
   data, augment = np.random.SeedSequence([config.seed, 1]).generate_state(2)
+  (corrupt,) = np.random.SeedSequence([config.seed, 2]).generate_state(1)
   root = jax.random.key(config.seed)
   return {
       "init": jax.random.fold_in(root, 0),
       "feedback": jax.random.fold_in(root, 1),
       "data": int(data),
       "augment": int(augment),
+      "corrupt": int(corrupt),
   }
 
 
@@ -380,6 +384,13 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> dict[
   load = lambda split: load_videos(config, split, skeleton)
 
   train_videos = load_train_videos(config, skeleton)
+  corrupt = None
+  if config.corruption.enabled:
+    # Estimates are drawn anew for every window from the ground truth.
+    train_videos = input_pipeline.resample_videos(train_videos, config.corruption.rate_factors)
+    corrupt = input_pipeline.Corrupt(
+        skeleton, corruption.Family(clean_fraction=config.corruption.clean_fraction),
+        fill_missing=config.get("fill_gaps", False))
   eval_videos = load(config.eval_split)
   steps_per_epoch = input_pipeline.steps_per_epoch(
       train_videos, config.window, config.stride, config.batch_size
@@ -391,7 +402,7 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> dict[
     )
   total_steps = config.num_train_steps or config.num_epochs * steps_per_epoch
   num_epochs = -(-total_steps // steps_per_epoch)
-  if config.get("fill_gaps", False):
+  if config.get("fill_gaps", False) and corrupt is None:
     train_videos = [input_pipeline.fill_gaps(v) for v in train_videos]
   dataset = input_pipeline.train_loader(
       train_videos,
@@ -405,8 +416,14 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> dict[
       augment=dict(config.augment),
       process_index=jax.process_index(),
       process_count=jax.process_count(),
+      corrupt=corrupt,
+      corrupt_seed=run_seeds["corrupt"],
   )
-  data_iterator = iter(dataset.to_iter_dataset())
+  dataset = dataset.to_iter_dataset()
+  if config.get("data_workers", 0):
+    # Worker processes prepare batches; same batches, same order, same state.
+    dataset = dataset.mp_prefetch(grain.MultiprocessingOptions(num_workers=config.data_workers))
+  data_iterator = iter(dataset)
 
   model = create_model(config, skeleton)
   optimizer = create_optimizer(config, total_steps)

@@ -115,6 +115,27 @@ def test_loader_is_deterministic_and_resumable():
   assert not np.array_equal(np.stack(first), np.stack(other))
 
 
+def test_corrupted_windows_are_drawn_from_ground_truth_deterministically():
+  from pose_refine import corruption  # noqa: PLC0415
+
+  videos = input_pipeline.resample_videos(_videos(), (0.5, 1.0, 2.0))
+  assert len(videos) == 15 and len(videos[10]["ground_truth"]) == 2 * 20 - 1
+  corrupt = input_pipeline.Corrupt(SKELETON, corruption.Family(clean_fraction=0.3))
+  first = list(_loader(videos, corrupt=corrupt, corrupt_seed=5, augment={}))
+  again = list(_loader(videos, corrupt=corrupt, corrupt_seed=5, augment={}))
+  plain = list(_loader(videos, augment={}))
+  for a, b, c in zip(first, again, plain):
+    np.testing.assert_array_equal(a["poses"], b["poses"])
+    np.testing.assert_array_equal(a["ground_truth"], c["ground_truth"])
+  poses = np.stack([b["poses"] for b in first])
+  truth = np.stack([b["ground_truth"] for b in first])
+  same = np.all(np.isclose(poses, truth) | np.isnan(truth), axis=(2, 3, 4))
+  assert same.any() and not same.all()  # Some windows clean, most not.
+  other = np.stack([b["poses"] for b in _loader(videos, corrupt=corrupt, corrupt_seed=6,
+                                                augment={})])
+  assert not np.array_equal(np.nan_to_num(poses), np.nan_to_num(other))
+
+
 def test_processes_read_disjoint_slices_that_cover_each_global_batch():
   videos = _videos()
   kwargs = dict(augment={"max_rotation_degrees": 30.0})
