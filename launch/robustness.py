@@ -1,0 +1,154 @@
+r"""Raw input, tuned filters and trained refiners under the accuracy protocol.
+
+python -m launch.robustness --config=configs/penn_action.py --output=workdirs/robustness \
+    --models=shipped=shipped,robust_s0=workdirs/robust_s0 --levels=0,1,2,3,4 --rates=1
+
+Clips of `config.final_eval_split` are corrupted by each error family at each
+level (pose_refine/robustness.py): filters are tuned on the even clips and
+every method is scored on the odd ones. Models whose names differ only by a
+"_s<seed>" suffix are reported as mean and standard deviation over seeds.
+Writes robustness.json (every score and tuned setting), robustness.md (the
+tables) and robustness.png (PCK@0.05 and acceleration error against level).
+Tuned filter settings are kept in robustness.json and reused on a rerun.
+"""
+
+import json
+import re
+
+import numpy as np
+from absl import app
+from absl import flags
+from etils import epath
+from ml_collections import config_flags
+
+from launch import common
+from pose_refine import robustness
+from pose_refine import skeletons
+from pose_refine import train
+
+_CONFIG = config_flags.DEFINE_config_file("config", None, "Data set config.", lock_config=True)
+_OUTPUT = flags.DEFINE_string("output", None, "Folder for robustness.{json,md,png}.")
+_MODELS = flags.DEFINE_list("models", ["shipped=shipped"],
+                            "name=checkpoint pairs; 'shipped' is the shipped model.")
+_FAMILIES = flags.DEFINE_list("families", ["heldout", "train"], "Error families.")
+_LEVELS = flags.DEFINE_list("levels", ["0", "1", "2", "3", "4"], "Error levels (0 to 4).")
+_RATES = flags.DEFINE_list("rates", ["1"], "Frame-rate factors (2: 30 -> 60 fps).")
+_SPLIT = flags.DEFINE_string("split", None, "Split (default: config.final_eval_split).")
+flags.mark_flags_as_required(["config", "output"])
+
+_SEED = re.compile(r"_s\d+$")
+
+
+def _write(path, text):
+  path.write_text(text)
+
+
+def _models(skeleton):
+  from pose_refine import refiner  # noqa: PLC0415  Loads JAX only when asked.
+
+  models = {}
+  for item in _MODELS.value:
+    name, _, path = item.partition("=")
+    model = refiner.Refiner(None if path in ("", "shipped") else path)
+    models[name] = (lambda m: lambda p, c: m.refine_track(p, c, skeleton))(model)
+  return models
+
+
+def summarize(conditions: dict) -> dict:
+  """Per condition and method group: mean and std of each metric over seeds."""
+  out = {}
+  for key, results in conditions.items():
+    groups = {}
+    for name, values in results["scores"].items():
+      groups.setdefault(_SEED.sub("", name), []).append(values)
+    out[key] = {
+        group: {m: (float(np.mean([v[m] for v in runs])), float(np.std([v[m] for v in runs])),
+                    len(runs)) for m in robustness.METRICS}
+        for group, runs in groups.items()
+    }
+  return out
+
+
+def markdown(conditions: dict, summary: dict) -> str:
+  lines = []
+  for key, groups in summary.items():
+    best = conditions[key]["scores"]["best_filter"]["name"]
+    lines += [f"### {key} (best filter on the tune half: {best})", "",
+              "| method | PCK@0.05 | PCK@0.1 | mean error (px) | accel error (px/f^2) |",
+              "|---|---|---|---|---|"]
+    for group, values in groups.items():
+      cells = []
+      for metric in robustness.METRICS:
+        mean, std, runs = values[metric]
+        cells.append(f"{mean:.2f} ± {std:.2f}" if runs > 1 else f"{mean:.2f}")
+      label = f"{group} ({values[metric][2]} seeds)" if values[metric][2] > 1 else group
+      lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    lines.append("")
+  return "\n".join(lines)
+
+
+def plot(summary: dict, path, methods) -> None:
+  import matplotlib  # noqa: PLC0415
+
+  matplotlib.use("Agg")
+  import matplotlib.pyplot as plt  # noqa: PLC0415
+
+  series = {}
+  for key, groups in summary.items():
+    family, rate, level = key.split("/")
+    for method in methods:
+      if method in groups:
+        series.setdefault((family, rate, method), []).append(
+            (float(level.split("=")[1]), groups[method]["pck@0.05"][0],
+             groups[method]["accel_error"][0]))
+  panels = sorted({(f, r) for f, r, _ in series})
+  figure, axes = plt.subplots(2, len(panels), figsize=(4.5 * len(panels), 7), squeeze=False)
+  for column, (family, rate) in enumerate(panels):
+    for method in methods:
+      points = sorted(series.get((family, rate, method), []))
+      if not points:
+        continue
+      levels, pck, accel = zip(*points)
+      axes[0, column].plot(levels, pck, "o-", label=method)
+      axes[1, column].plot(levels, accel, "o-", label=method)
+    axes[0, column].set_title(f"{family} errors, {rate}")
+    axes[0, column].set_ylabel("PCK@0.05 (%)")
+    axes[1, column].set_ylabel("acceleration error (px/frame²)")
+    axes[1, column].set_xlabel("error level (0 clean, 1 mild, 3 hard, 4 very hard)")
+    axes[0, column].legend(fontsize=8)
+  figure.tight_layout()
+  figure.savefig(path, dpi=110)
+
+
+def main(argv):
+  del argv
+  common.setup()
+  config = _CONFIG.value
+  skeleton = skeletons.get_skeleton(config.skeleton)
+  videos = train.load_videos(config, _SPLIT.value or config.final_eval_split, skeleton)
+  output = epath.Path(_OUTPUT.value)
+  output.mkdir(parents=True, exist_ok=True)
+  record = output / "robustness.json"
+  previous = json.loads(record.read_text()) if record.exists() else {}
+  models = _models(skeleton)
+  conditions = {}
+  for family in _FAMILIES.value:
+    for rate in _RATES.value:
+      for level in _LEVELS.value:
+        key = f"{family}/rate={float(rate):g}/level={float(level):g}"
+        clips = robustness.make_clips(videos, skeleton, family, float(level), float(rate))
+        tuned = previous.get(key, {}).get("tuned")
+        scores, tuned = robustness.compare(clips, models, tuned)
+        conditions[key] = {"tuned": tuned, "scores": scores}
+        print(f"{key}: " + ", ".join(
+            f"{name} {values['pck@0.05']:.1f}" for name, values in scores.items()), flush=True)
+  summary = summarize(conditions)
+  _write(record, json.dumps(conditions, indent=1))
+  _write(output / "robustness.md", markdown(conditions, summary))
+  names = ["raw", "best_filter"] + sorted({_SEED.sub("", m) for m in models})
+  plot(summary, output / "robustness.png", names)
+  print(markdown(conditions, summary))
+
+
+if __name__ == "__main__":
+  app.run(main)

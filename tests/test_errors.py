@@ -1,0 +1,107 @@
+"""The training error family, the held-out one, and the accuracy protocol."""
+
+import numpy as np
+import pytest
+
+from pose_refine import corruption
+from pose_refine import heldout_errors
+from pose_refine import robustness
+from pose_refine import skeletons
+
+SKELETON = skeletons.get_skeleton("penn_action")
+
+
+def _tracks(count=6, frames=90, seed=0):
+  rng = np.random.default_rng(seed)
+  tracks = []
+  for _ in range(count):
+    base = rng.normal(0, 40, (1, 13, 2)) + np.array([200.0, 150.0])
+    drift = np.cumsum(rng.normal(0, 1.5, (frames, 1, 2)), 0)
+    truth = (base + drift + rng.normal(0, 0.5, (frames, 13, 2))).astype(np.float32)
+    tracks.append({"ground_truth": truth, "ground_truth_valid": np.ones(truth.shape[:2], bool)})
+  return tracks
+
+
+def test_heldout_level_zero_is_the_labels_at_full_confidence():
+  track = _tracks(1)[0]
+  poses, confidence = heldout_errors.corrupt(
+      track["ground_truth"], track["ground_truth_valid"], SKELETON, 0.0, np.random.default_rng(0))
+  np.testing.assert_array_equal(poses, track["ground_truth"])
+  np.testing.assert_array_equal(confidence, 1.0)
+
+
+def test_heldout_levels_get_harder_and_are_reproducible():
+  tracks = _tracks()
+  pck = []
+  for level in heldout_errors.LEVELS.values():
+    clips = robustness.make_clips(tracks, SKELETON, "heldout", level, seed=3)
+    again = robustness.make_clips(tracks, SKELETON, "heldout", level, seed=3)
+    for a, b in zip(clips, again):
+      np.testing.assert_array_equal(a["poses"], b["poses"])
+    pck.append(robustness.scores([c["poses"] for c in clips], clips)["pck@0.05"])
+  assert pck[0] == 100.0
+  assert all(a > b for a, b in zip(pck, pck[1:])), pck
+
+
+def test_heldout_errors_are_missing_as_nan_with_zero_confidence():
+  track = _tracks(1, frames=400)[0]
+  poses, confidence = heldout_errors.corrupt(
+      track["ground_truth"], track["ground_truth_valid"], SKELETON, 4.0, np.random.default_rng(1))
+  missing = np.isnan(poses).any(-1)
+  assert missing.any()
+  assert np.all(confidence[missing] == 0) and np.all(confidence[~missing] > 0)
+
+
+def test_resample_doubles_and_halves_the_frame_rate():
+  track = _tracks(1, frames=31)[0]
+  truth, valid = track["ground_truth"], track["ground_truth_valid"].copy()
+  valid[10, 4] = False
+  fast, fast_valid = heldout_errors.resample(truth, valid, 2.0)
+  assert len(fast) == 61
+  np.testing.assert_allclose(fast[::2][fast_valid[::2]], truth[valid], atol=1e-4)
+  np.testing.assert_allclose(fast[1, 0], (truth[0, 0] + truth[1, 0]) / 2, atol=1e-4)
+  # Frames between a labelled and an unlabelled one are unlabelled, and NaN.
+  assert not fast_valid[19, 4] and not fast_valid[21, 4] and np.isnan(fast[21, 4]).all()
+  slow, slow_valid = heldout_errors.resample(truth, valid, 0.5)
+  assert len(slow) == 16
+  np.testing.assert_array_equal(slow[slow_valid], truth[::2][valid[::2]])
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_training_family_draws(seed):
+  track = _tracks(1, frames=32, seed=seed)[0]
+  rng = np.random.default_rng(seed)
+  for _ in range(20):
+    poses, confidence = corruption.corrupt_random(
+        track["ground_truth"], track["ground_truth_valid"], SKELETON, rng)
+    missing = np.isnan(poses).any(-1)
+    assert np.all(confidence[missing] == 0) and np.all(confidence[~missing] > 0)
+    assert np.all((confidence >= 0) & (confidence <= 1))
+  clean, confidence = corruption.corrupt(
+      track["ground_truth"], track["ground_truth_valid"], SKELETON, rng, 0.0, np.ones(9))
+  np.testing.assert_array_equal(clean, track["ground_truth"])
+
+
+def test_training_family_stuck_joints_hold_their_first_position():
+  track = _tracks(1, frames=200)[0]
+  family = corruption.Family(stuck_rate=0.05, jitter=0.0, drift_speed=0.0, lowpass_jitter=0.0, outlier_rate=0.0,
+                             swap_rate=0.0, miss_rate=0.0, frame_miss_rate=0.0, corner_rate=0.0)
+  poses, _ = corruption.corrupt(track["ground_truth"], track["ground_truth_valid"], SKELETON,
+                                np.random.default_rng(0), 1.0, np.ones(9), family)
+  moved = ~np.isclose(poses, track["ground_truth"]).all(-1)
+  assert moved.any()
+  held = np.all(poses[1:] == poses[:-1], -1)  # Stuck frames repeat the previous one.
+  assert np.all(held[moved[1:]])
+
+
+def test_compare_tunes_on_one_half_and_reports_the_other():
+  tracks = _tracks(count=4)
+  clips = robustness.make_clips(tracks, SKELETON, "heldout", 2.0)
+  identity = lambda poses, confidence: poses
+  results, tuned = robustness.compare(clips, {"identity": identity})
+  assert set(tuned) == {"savitzky_golay", "gaussian", "one_euro", "kalman_rts"}
+  assert results["identity"] == results["raw"]
+  assert results["best_filter"]["name"] in tuned
+  # Reusing the tuned settings gives the same scores.
+  again, _ = robustness.compare(clips, {"identity": identity}, tuned)
+  assert again == results
