@@ -24,6 +24,8 @@ import time
 from absl import app
 from absl import flags
 
+from pose_refine import files
+
 _SUITES = flags.DEFINE_list(
     "suites", ["train", "profile", "inference", "scaling", "compile_cache"],
     "Which benchmarks to run."
@@ -436,10 +438,7 @@ def write_markdown(path, text) -> None:
     raise ValueError(f"{path} has no '{_BEGIN}' ... '{_END}' markers to write between.")
   head, rest = old.split(_BEGIN, 1)
   new = head + _BEGIN + "\n" + text + "\n" + _END + rest.split(_END, 1)[1]
-  temporary = path + ".tmp"
-  with open(temporary, "w") as f:
-    f.write(new)
-  os.replace(temporary, path)
+  files.write_text(path, new)
 
 
 def main(argv):
@@ -470,9 +469,7 @@ def main(argv):
       raise app.UsageError(
           f"Unknown suite {suite!r}; use train, profile, inference, scaling, compile_cache.")
   os.makedirs(os.path.dirname(os.path.abspath(_JSON.value)), exist_ok=True)
-  with open(_JSON.value + ".tmp", "w") as f:
-    json.dump(results, f, indent=1)
-  os.replace(_JSON.value + ".tmp", _JSON.value)
+  files.write_text(_JSON.value, json.dumps(results, indent=1))
   write_markdown(_OUTPUT.value, markdown(results))
   print(f"Wrote {_JSON.value} and {_OUTPUT.value}.")
 

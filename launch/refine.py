@@ -57,6 +57,7 @@ def run() -> str:
   import numpy as np  # pylint: disable=g-import-not-at-top
 
   from pose_refine import checkpointing  # pylint: disable=g-import-not-at-top
+  from pose_refine import frames  # pylint: disable=g-import-not-at-top
   from pose_refine import keypoint_io  # pylint: disable=g-import-not-at-top
   from pose_refine import refiner  # pylint: disable=g-import-not-at-top
   from pose_refine import skeletons  # pylint: disable=g-import-not-at-top
@@ -73,11 +74,11 @@ def run() -> str:
     raise ValueError(f"{_INPUT.value}: {source.num_joints} joints per person, but skeleton "
                      f"{skeleton.name!r} has {skeleton.num_joints}; pass the right --skeleton.")
   if _VIDEO.value:
-    frames, fps = video.frame_count(_VIDEO.value)
+    count, fps = frames.frame_count(_VIDEO.value)
     dense = source.format in ("npy", "npz", "estimator")
-    if (dense and frames != source.num_frames) or (not dense and frames < source.num_frames):
+    if (dense and count != source.num_frames) or (not dense and count < source.num_frames):
       raise ValueError(
-          f"Video {_VIDEO.value} has {frames} frames but {_INPUT.value} has keypoints for "
+          f"Video {_VIDEO.value} has {count} frames but {_INPUT.value} has keypoints for "
           f"{'' if dense else 'frame indices up to '}{source.num_frames}"
           f"{'' if dense else ' - 1'} frames; pass the video the keypoints were estimated on.")
 

@@ -55,7 +55,7 @@ def _mean_and_std(rows):
 def _overlays(videos, methods, config, skeleton, output, count):
   from PIL import Image  # pylint: disable=g-import-not-at-top
 
-  from pose_refine import evaluation  # pylint: disable=g-import-not-at-top
+  from pose_refine import video  # pylint: disable=g-import-not-at-top
 
   frames_dir = os.path.join(config.get("manual_dir", ""), "GT_frames")
   if not count or not os.path.isdir(frames_dir):
@@ -74,7 +74,7 @@ def _overlays(videos, methods, config, skeleton, output, count):
   for k in chosen:
     video, frame = index[k]
     image = Image.open(os.path.join(frames_dir, video, f"frame_{frame:06d}.jpg"))
-    drawn = evaluation.draw_overlay(
+    drawn = video.draw_overlay(
         image, skeleton,
         [(truth[k], (0, 200, 0)), (raw[k], (230, 30, 30)), (ours[k], (255, 220, 0))],
     )

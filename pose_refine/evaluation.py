@@ -11,6 +11,7 @@ import numpy as np
 from etils import epath
 
 from pose_refine import baselines
+from pose_refine import files
 from pose_refine import metrics
 from pose_refine import skeletons
 
@@ -135,25 +136,5 @@ def plot_curves(results: dict, path, title: str) -> None:
   plt.close(figure)
 
 
-def draw_overlay(image, skeleton, layers, radius=3):
-  """Draws poses on an RGB image (PIL): layers = [(poses [joints, 2], colour)]."""
-  from PIL import ImageDraw  # pylint: disable=g-import-not-at-top
-
-  image = image.convert("RGB")
-  draw = ImageDraw.Draw(image)
-  for poses, colour in layers:
-    finite = np.all(np.isfinite(poses), -1)
-    for a, b in skeleton.bones:
-      if finite[a] and finite[b]:
-        draw.line([tuple(poses[a]), tuple(poses[b])], fill=colour, width=2)
-    for j in np.flatnonzero(finite):
-      x, y = poses[j]
-      draw.ellipse([x - radius, y - radius, x + radius, y + radius], fill=colour)
-  return image
-
-
 def write_json(results, path) -> None:
-  path = epath.Path(path)
-  temporary = path.with_name(path.name + ".tmp")
-  temporary.write_text(json.dumps(results, indent=2, sort_keys=True))
-  temporary.replace(path)
+  files.write_text(path, json.dumps(results, indent=2, sort_keys=True))

@@ -16,6 +16,7 @@ from absl import logging
 from etils import epath
 
 from pose_refine import checkpointing
+from pose_refine import files
 from pose_refine import inference
 from pose_refine import input_pipeline
 from pose_refine import metrics
@@ -294,11 +295,8 @@ def evaluate(predict_fn, params, videos, *, config, skeleton, mesh, return_predi
 
 def save_predictions(path, videos, refined) -> None:
   """Refined poses per video id (.npz), for reports that compare runs."""
-  path = epath.Path(path)
-  temporary = path.with_name(path.name + ".tmp.npz")
-  with temporary.open("wb") as f:
+  with files.atomic_file(path, "wb") as f:
     np.savez_compressed(f, **{v["video_id"]: r for v, r in zip(videos, refined)})
-  temporary.replace(path)
 
 
 def results_table(results, threshold, skeleton, title) -> str:
@@ -535,14 +533,8 @@ def write_report(results, config, skeleton, split, path_prefix) -> str:
       f"{results['raw']['mean_error']:.2f}, refined {results['refined']['mean_error']:.2f}\n"
   )
   path_prefix = epath.Path(path_prefix)
-  _write_atomically(path_prefix.with_suffix(".json"), json.dumps(results, indent=2, sort_keys=True))
-  _write_atomically(path_prefix.with_suffix(".md"), summary)
+  files.write_text(path_prefix.with_suffix(".json"), json.dumps(results, indent=2, sort_keys=True))
+  files.write_text(path_prefix.with_suffix(".md"), summary)
   print(summary, flush=True)
   return summary
-
-
-def _write_atomically(path: epath.Path, text: str) -> None:
-  temporary = path.with_name(path.name + ".tmp")
-  temporary.write_text(text)
-  temporary.replace(path)
 

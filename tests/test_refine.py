@@ -11,7 +11,7 @@ import pytest
 
 from pose_refine import keypoint_io
 from pose_refine import skeletons
-from pose_refine import video as video_module
+from pose_refine import frames
 from tests import conftest
 
 ESTIMATES = "youtube_pose/estimates/mediapipe_full_static.npz"
@@ -214,14 +214,14 @@ def test_bad_inputs_are_named(tmp_path):
        "--skeleton=mediapipe")
   np.save(tmp_path / "empty.npy", np.full((10, 17, 2), np.nan, np.float32))
   _bad(tmp_path, "every joint is missing", f"--input={tmp_path / 'empty.npy'}")
-  frames = tmp_path / "frames"
-  frames.mkdir()
+  folder = tmp_path / "frames"
+  folder.mkdir()
   for t in range(4):
     from PIL import Image  # pylint: disable=g-import-not-at-top
 
-    Image.new("RGB", (64, 48)).save(frames / f"{t:03d}.png")
-  _bad(tmp_path, f"Video {frames} has 4 frames but", f"--input={tmp_path / 'coco.npy'}",
-       f"--video={frames}")
+    Image.new("RGB", (64, 48)).save(folder / f"{t:03d}.png")
+  _bad(tmp_path, f"Video {folder} has 4 frames but", f"--input={tmp_path / 'coco.npy'}",
+       f"--video={folder}")
   _bad(tmp_path, "folder /nonexistent does not exist", f"--input={tmp_path / 'coco.npy'}",
        "--output=/nonexistent/refined.npy")
   _bad(tmp_path, f"{tmp_path / 'missing.npy'} does not exist",
@@ -282,4 +282,4 @@ def test_video_to_overlay_in_one_command(shared_data, tmp_path):
   assert out.returncode == 0, out.stderr[-3000:]
   refined = np.load(tmp_path / "out" / "refined.npz")["keypoints"]
   assert refined.shape == (6, 33, 3)
-  assert video_module.frame_count(str(tmp_path / "out" / "overlay.mp4"))[0] == 6
+  assert frames.frame_count(str(tmp_path / "out" / "overlay.mp4"))[0] == 6
