@@ -71,8 +71,8 @@ def base_config(arg) -> ml_collections.ConfigDict:
   # the loss (see train.make_train_step).
   config.min_window_valid_fraction = 0.1
   # Interpolate missing joints over the whole video (at confidence 0.01)
-  # before windows are cut, in training and inference.
-  config.fill_gaps = True
+  # before windows are cut, in training and inference (windows.fill_missing).
+  config.fill_missing = True
   # Every RMSProp argument is explicit: optax's defaults differ from Keras's
   # (the paper's) and PyTorch's.
   config.optim = dict(

@@ -1,11 +1,12 @@
-"""Windows, augmentation and the grain loader over TFDS ArrayRecord data.
+"""Data sets in memory, augmentation and the grain loader over TFDS ArrayRecord data.
 
 A data set holds one example per video with "poses" [time, joints, 2]
 (estimates, NaN where missing), "confidence" [time, joints], "ground_truth"
 [time, joints, 2] and "ground_truth_valid" [time, joints]. Training cuts the
-videos into fixed-length windows with a stride, shuffles them with grain
-(a new permutation every epoch, all from one seed), augments each window
-with one random rotation and flip for all its frames, and batches them.
+videos into fixed-length windows with a stride (pose_refine.windows),
+shuffles them with grain (a new permutation every epoch, all from one seed),
+augments each window with one random rotation and flip for all its frames,
+and batches them.
 """
 
 import dataclasses
@@ -17,10 +18,10 @@ import numpy as np
 import tensorflow_datasets as tfds
 from jax.experimental import multihost_utils
 
-from pose_refine import baselines
 from pose_refine import skeletons
+from pose_refine import windows
 
-FIELDS = ("poses", "confidence", "ground_truth", "ground_truth_valid")
+FIELDS = tuple(windows.PADDING)
 
 
 def load_split(
@@ -74,50 +75,6 @@ def convert_videos(videos, source: skeletons.Skeleton, target: skeletons.Skeleto
   return out
 
 
-def fill_gaps(video: dict, confidence: float = 0.01) -> dict:
-  """A video whose missing joints are interpolated over time, at low confidence.
-
-  Windows then always have a frame of reference, even inside long estimator
-  failures; the low confidence tells the model these joints were not seen.
-  Joints never seen in the whole video stay missing. Only "poses" and
-  "confidence" change.
-  """
-  poses, scores = video["poses"], video["confidence"]
-  observed = skeletons.observed(poses, scores)
-  filled = baselines.interpolate_missing(poses, scores).astype(np.float32)
-  seen_somewhere = observed.any(0, keepdims=True)
-  new_scores = np.where(~observed & seen_somewhere, confidence, scores).astype(np.float32)
-  return video | {"poses": filled, "confidence": new_scores}
-
-
-def window_starts(length: int, window: int, stride: int) -> list[int]:
-  """Start frames of windows covering [0, length); the last one is flush.
-
-  A video shorter than the window gives one window starting at 0 (padded).
-  """
-  if length <= window:
-    return [0]
-  starts = list(range(0, length - window + 1, stride))
-  if starts[-1] != length - window:
-    starts.append(length - window)
-  return starts
-
-
-def cut_window(video: dict[str, np.ndarray], start: int, window: int) -> dict[str, np.ndarray]:
-  """Frames [start, start + window) of a video, padded with missing frames."""
-  out = {}
-  for key in (k for k in FIELDS if k in video):
-    values = video[key][start : start + window]
-    pad = window - values.shape[0]
-    if pad:
-      fill = np.nan if key in ("poses", "ground_truth") else 0
-      values = np.concatenate(
-          [values, np.full((pad,) + values.shape[1:], fill, values.dtype)]
-      )
-    out[key] = values
-  return out
-
-
 class WindowSource(grain.sources.RandomAccessDataSource):
   """Random access to every window of a list of videos."""
 
@@ -127,7 +84,7 @@ class WindowSource(grain.sources.RandomAccessDataSource):
     self._index = [
         (v, s)
         for v, video in enumerate(videos)
-        for s in window_starts(len(video["poses"]), window, stride)
+        for s in windows.window_starts(len(video["poses"]), window, stride)
     ]
 
   def __len__(self):
@@ -135,7 +92,7 @@ class WindowSource(grain.sources.RandomAccessDataSource):
 
   def __getitem__(self, index):
     video, start = self._index[index]
-    return cut_window(self._videos[video], start, self._window)
+    return windows.cut_window(self._videos[video], start, self._window)
 
 
 def rotate_about(points: np.ndarray, centre: np.ndarray, angle: float) -> np.ndarray:

@@ -15,16 +15,14 @@ import functools
 import os
 import warnings
 
-import ml_collections
 import numpy as np
 
-from pose_refine import checkpointing
 from pose_refine import inference
-from pose_refine import input_pipeline
 from pose_refine import keypoint_io
 from pose_refine import sharding
 from pose_refine import skeletons
 from pose_refine import train
+from pose_refine import windows
 
 DEFAULT_CHECKPOINT = os.path.join(
     os.path.dirname(os.path.abspath(__file__)), "pretrained", "checkpoint")
@@ -40,7 +38,7 @@ class Refiner:
 
   def __init__(self, checkpoint: str | None = None):
     self.checkpoint = os.fspath(checkpoint or DEFAULT_CHECKPOINT)
-    self.config = ml_collections.ConfigDict(checkpointing.restore_config(self.checkpoint))
+    self.config = inference.load_config(self.checkpoint)
     self.skeleton = skeletons.get_skeleton(self.config.skeleton)
     self.model = train.create_model(self.config, self.skeleton)
     self.mesh = sharding.make_mesh()
@@ -51,7 +49,7 @@ class Refiner:
   def windows(self, frames: int, stride: int | None = None) -> int:
     """How many windows a track of `frames` frames is cut into."""
     stride = stride or self.config.eval.stride
-    return len(input_pipeline.window_starts(frames, self.config.window, stride))
+    return len(windows.window_starts(frames, self.config.window, stride))
 
   def refine_track(self, keypoints, confidence, skeleton: skeletons.Skeleton, *,
                    fill_missing: bool = True, stride: int | None = None,
@@ -87,7 +85,7 @@ class Refiner:
     refined = inference.refine_videos(
         self.predict_fn, self.params, [{"poses": points, "confidence": scores}],
         window=self.config.window, stride=stride or self.config.eval.stride,
-        batch_size=batch_size, mesh=self.mesh, fill_gaps=self.config.get("fill_gaps", False),
+        batch_size=batch_size, mesh=self.mesh, fill_missing=self.config.fill_missing,
         progress=progress,
     )[0]
     refined[:, ~seen.any(0)] = np.nan  # Joints never seen in the track are not guessed.

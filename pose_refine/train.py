@@ -25,6 +25,7 @@ from pose_refine import normalization
 from pose_refine import sharding
 from pose_refine import skeletons
 from pose_refine import tensorboard
+from pose_refine import windows
 
 
 @flax.struct.dataclass
@@ -275,7 +276,7 @@ def evaluate(predict_fn, params, videos, *, config, skeleton, mesh, return_predi
       stride=config.eval.stride,
       batch_size=config.eval.batch_size,
       mesh=mesh,
-      fill_gaps=config.get("fill_gaps", False),
+      fill_missing=config.fill_missing,
   )
   ground_truth = np.concatenate([v["ground_truth"] for v in videos])
   valid = np.concatenate([v["ground_truth_valid"] for v in videos])
@@ -389,8 +390,8 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> dict[
     )
   total_steps = config.num_train_steps or config.num_epochs * steps_per_epoch
   num_epochs = -(-total_steps // steps_per_epoch)
-  if config.get("fill_gaps", False):
-    train_videos = [input_pipeline.fill_gaps(v) for v in train_videos]
+  if config.fill_missing:
+    train_videos = [windows.fill_missing(v) for v in train_videos]
   dataset = input_pipeline.train_loader(
       train_videos,
       skeleton=skeleton,

@@ -108,7 +108,7 @@ def test_window_merge_equals_refining_in_one_piece():
   for weighting in ("uniform", "triangular"):
     merged = inference.refine_videos(
         jax.jit(per_frame), None, videos, window=8, stride=3, batch_size=4, mesh=mesh,
-        weighting=weighting,
+        fill_missing=True, weighting=weighting,
     )
     for video, out in zip(videos, merged):
       np.testing.assert_allclose(
