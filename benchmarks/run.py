@@ -71,13 +71,14 @@ def _train_setup(config):
   import jax  # pylint: disable=g-import-not-at-top
   import numpy as np  # pylint: disable=g-import-not-at-top
 
+  from pose_refine import models  # pylint: disable=g-import-not-at-top
   from pose_refine import sharding  # pylint: disable=g-import-not-at-top
   from pose_refine import skeletons  # pylint: disable=g-import-not-at-top
   from pose_refine import train  # pylint: disable=g-import-not-at-top
 
   skeleton = skeletons.get_skeleton(config.skeleton)
   mesh = sharding.make_mesh()
-  model = train.create_model(config, skeleton)
+  model = models.create_model(config, skeleton)
   optimizer = train.create_optimizer(config, 1000)
   state, state_sharding = train.init_state(
       model, optimizer, mesh, jax.random.key(0), config.window, skeleton.num_joints

@@ -29,6 +29,7 @@ def main(argv):
   from etils import epath  # pylint: disable=g-import-not-at-top
 
   from pose_refine import inference  # pylint: disable=g-import-not-at-top
+  from pose_refine import models  # pylint: disable=g-import-not-at-top
   from pose_refine import sharding  # pylint: disable=g-import-not-at-top
   from pose_refine import skeletons  # pylint: disable=g-import-not-at-top
   from pose_refine import train  # pylint: disable=g-import-not-at-top
@@ -37,8 +38,8 @@ def main(argv):
   workdir = epath.Path(_WORKDIR.value)
   skeleton = skeletons.get_skeleton(config.skeleton)
   mesh = sharding.make_mesh()
-  model = train.create_model(config, skeleton)
-  params = train.load_params(model, mesh, config.window, skeleton.num_joints, workdir)
+  model = models.create_model(config, skeleton)
+  params = inference.load_params(model, mesh, config.window, skeleton.num_joints, workdir)
   videos = train.load_videos(config, split, skeleton)
   results = train.evaluate(
       inference.make_predict_fn(model, mesh), params, videos,

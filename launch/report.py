@@ -57,7 +57,7 @@ def _overlays(videos, methods, config, skeleton, output, count):
 
   from pose_refine import video  # pylint: disable=g-import-not-at-top
 
-  frames_dir = os.path.join(config.get("manual_dir", ""), "GT_frames")
+  frames_dir = os.path.join(config.manual_dir, "GT_frames")
   if not count or not os.path.isdir(frames_dir):
     return []
   raw = np.concatenate([v["poses"] for v in videos])

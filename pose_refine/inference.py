@@ -1,10 +1,15 @@
-"""Refine whole videos: overlapping windows, batched, merged per frame."""
+"""Trained models at work: loading them, and refining whole videos.
+
+Videos are cut into overlapping windows (pose_refine.windows), refined in
+batches of equal size (one compiled program) and merged back per frame.
+"""
 
 import jax
 import ml_collections
 import numpy as np
 
 from pose_refine import checkpointing
+from pose_refine import models
 from pose_refine import sharding
 from pose_refine import skeletons
 from pose_refine import windows
@@ -13,7 +18,7 @@ from pose_refine import windows
 # Config keys that older checkpoints name otherwise, and what the code that
 # trained them did where their config lacks a key.
 _RENAMED_KEYS = {"fill_gaps": "fill_missing"}
-_ABSENT_KEYS = {"fill_missing": False}
+_ABSENT_KEYS = {"fill_missing": False, "model_kind": "seq2seq"}
 
 
 def load_config(checkpoint) -> ml_collections.ConfigDict:
@@ -30,6 +35,20 @@ def load_config(checkpoint) -> ml_collections.ConfigDict:
   for key, value in _ABSENT_KEYS.items():
     config.setdefault(key, value)
   return ml_collections.ConfigDict(config)
+
+
+def load_params(model, mesh, window: int, num_joints: int, directory):
+  """The latest checkpoint's parameters under `directory`, replicated on `mesh`.
+
+  Only their shapes are derived from the model; no optimiser state is built.
+  `directory` is a workdir, its checkpoints folder or a launch/export folder.
+  """
+  abstract = jax.eval_shape(
+      lambda: models.init_params(model, jax.random.key(0), window, num_joints))
+  replicated = sharding.replicated(mesh)
+  abstract = jax.tree.map(
+      lambda x: jax.ShapeDtypeStruct(x.shape, x.dtype, sharding=replicated), abstract)
+  return checkpointing.restore_params(directory, abstract)
 
 
 def make_predict_fn(model, mesh):

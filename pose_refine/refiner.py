@@ -19,9 +19,9 @@ import numpy as np
 
 from pose_refine import inference
 from pose_refine import keypoint_io
+from pose_refine import models
 from pose_refine import sharding
 from pose_refine import skeletons
-from pose_refine import train
 from pose_refine import windows
 
 DEFAULT_CHECKPOINT = os.path.join(
@@ -40,10 +40,10 @@ class Refiner:
     self.checkpoint = os.fspath(checkpoint or DEFAULT_CHECKPOINT)
     self.config = inference.load_config(self.checkpoint)
     self.skeleton = skeletons.get_skeleton(self.config.skeleton)
-    self.model = train.create_model(self.config, self.skeleton)
+    self.model = models.create_model(self.config, self.skeleton)
     self.mesh = sharding.make_mesh()
-    self.params = train.load_params(self.model, self.mesh, self.config.window,
-                                    self.skeleton.num_joints, self.checkpoint)
+    self.params = inference.load_params(self.model, self.mesh, self.config.window,
+                                        self.skeleton.num_joints, self.checkpoint)
     self.predict_fn = inference.make_predict_fn(self.model, self.mesh)
 
   def windows(self, frames: int, stride: int | None = None) -> int:

@@ -52,8 +52,8 @@ def load_videos(config, split: str, skeleton: skeletons.Skeleton, source=None):
   """
   source = dict(source or {})
   dataset = source.get("dataset", config.dataset)
-  manual_dir = source.get("manual_dir", config.get("manual_dir"))
-  source_skeleton = source.get("source_skeleton", config.get("source_skeleton"))
+  manual_dir = source.get("manual_dir", config.manual_dir)
+  source_skeleton = source.get("source_skeleton", config.source_skeleton)
   videos = input_pipeline.load_split(dataset, split, config.data_dir, manual_dir)
   if source_skeleton:
     videos = input_pipeline.convert_videos(
@@ -68,7 +68,7 @@ def load_train_videos(config, skeleton: skeletons.Skeleton):
   config.train_data, when set, lists dicts (dataset, split, source_skeleton,
   manual_dir): a mixture of data sets mapped to the model's skeleton.
   """
-  if not config.get("train_data"):
+  if not config.train_data:
     return load_videos(config, config.train_split, skeleton)
   videos = []
   for source in config.train_data:
@@ -90,17 +90,6 @@ def seeds(config) -> dict[str, Any]:
       "data": int(data),
       "augment": int(augment),
   }
-
-
-def create_model(config, skeleton: skeletons.Skeleton):
-  """config.model_kind: "seq2seq" (ours) or "temporal_mlp" (SmoothNet-style)."""
-  kind = config.get("model_kind", "seq2seq")
-  if kind == "seq2seq":
-    return models.PoseCorrector(num_joints=skeleton.num_joints, **config.model)
-  if kind == "temporal_mlp":
-    return models.TemporalMLP(num_joints=skeleton.num_joints, window=config.window,
-                              **config.model)
-  raise ValueError(f"config.model_kind={kind!r}; use 'seq2seq' or 'temporal_mlp'.")
 
 
 def create_optimizer(config, total_steps: int) -> optax.GradientTransformation:
@@ -200,10 +189,10 @@ def make_train_step(model, optimizer, config):
       # of its own (its centre and scale come from a handful of points or
       # none), so its targets are arbitrary in window units: leave it out.
       observed = normalization.joint_validity(batch["poses"], batch["confidence"])
-      usable = observed.mean(axis=(1, 2)) >= config.get("min_window_valid_fraction", 0.0)
+      usable = observed.mean(axis=(1, 2)) >= config.min_window_valid_fraction
       valid = batch["ground_truth_valid"] & usable[:, None, None]
       loss = pose_loss(out["normalized"], targets, valid, config.loss)
-      if config.get("acceleration_loss_weight", 0.0):
+      if config.acceleration_loss_weight:
         loss += config.acceleration_loss_weight * acceleration_loss(
             out["normalized"], targets, valid
         )
@@ -216,25 +205,6 @@ def make_train_step(model, optimizer, config):
     return new_state, {"loss": loss, "grad_norm": optax.tree.norm(grads)}
 
   return train_step
-
-
-def _init_params(model, rng, window: int, num_joints: int):
-  poses = jnp.zeros((1, window, num_joints, 2), jnp.float32)
-  confidence = jnp.ones((1, window, num_joints), jnp.float32)
-  return model.init(rng, poses, confidence)["params"]
-
-
-def load_params(model, mesh, window: int, num_joints: int, directory):
-  """The latest checkpoint's parameters under `directory`, replicated on `mesh`.
-
-  Only their shapes are derived from the model; no optimiser state is built.
-  `directory` is a workdir, its checkpoints folder or a launch/export folder.
-  """
-  abstract = jax.eval_shape(lambda: _init_params(model, jax.random.key(0), window, num_joints))
-  replicated = sharding.replicated(mesh)
-  abstract = jax.tree.map(
-      lambda x: jax.ShapeDtypeStruct(x.shape, x.dtype, sharding=replicated), abstract)
-  return checkpointing.restore_params(directory, abstract)
 
 
 def jit_train_step(model, optimizer, config, mesh, state_sharding):
@@ -251,7 +221,7 @@ def init_state(model, optimizer, mesh, rng, window: int, num_joints: int):
   """A replicated TrainState, built directly with its output sharding."""
 
   def init(rng):
-    params = _init_params(model, rng, window, num_joints)
+    params = models.init_params(model, rng, window, num_joints)
     return TrainState(
         step=jnp.zeros((), jnp.int32), params=params, opt_state=optimizer.init(params)
     )
@@ -407,7 +377,7 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> dict[
   )
   data_iterator = iter(dataset.to_iter_dataset())
 
-  model = create_model(config, skeleton)
+  model = models.create_model(config, skeleton)
   optimizer = create_optimizer(config, total_steps)
   state, state_sharding = init_state(
       model, optimizer, mesh, run_seeds["init"], config.window, skeleton.num_joints

@@ -186,6 +186,21 @@ def test_python_api_shapes_and_lazy_import():
   assert out.returncode == 0, out.stderr
 
 
+def test_refiner_imports_no_training_code():
+  """The user API loads JAX, Flax and the checkpoint reader, not the trainer's stack."""
+  code = "import json, sys, pose_refine.refiner; print(json.dumps(sorted(sys.modules)))"
+  out = subprocess.run(
+      [sys.executable, "-c", code],
+      cwd=conftest.ROOT, env=conftest.subprocess_env(), capture_output=True, text=True,
+      check=False)
+  assert out.returncode == 0, out.stderr
+  loaded = set(json.loads(out.stdout.splitlines()[-1]))
+  assert {"jax", "flax", "orbax.checkpoint", "pose_refine.inference"} <= loaded
+  training = {"optax", "grain", "tensorflow_datasets", "tensorflow", "cv2", "pose_refine.train",
+              "pose_refine.input_pipeline", "pose_refine.tensorboard"}
+  assert not training & loaded, training & loaded
+
+
 def _bad(tmp_path, expected, *args):
   output = tmp_path / "out" / "refined.npy"
   output.parent.mkdir(exist_ok=True)
