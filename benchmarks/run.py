@@ -368,15 +368,13 @@ def _number(value: float) -> str:
 
 
 def _table(rows, columns) -> str:
-  lines = ["| " + " | ".join(title for title, _ in columns) + " |",
-           "|" + "---|" * len(columns)]
+  from pose_refine import evaluation  # pylint: disable=g-import-not-at-top
+
+  cells = []
   for row in rows:
-    cells = []
-    for _, key in columns:
-      value = key(row) if callable(key) else row.get(key, "")
-      cells.append(_number(value) if isinstance(value, float) else str(value))
-    lines.append("| " + " | ".join(cells) + " |")
-  return "\n".join(lines)
+    values = [key(row) if callable(key) else row.get(key, "") for _, key in columns]
+    cells.append([_number(v) if isinstance(v, float) else str(v) for v in values])
+  return evaluation.markdown_table([title for title, _ in columns], cells)
 
 
 def markdown(results) -> str:

@@ -75,6 +75,41 @@ def convert_videos(videos, source: skeletons.Skeleton, target: skeletons.Skeleto
   return out
 
 
+def load_videos(config, split: str, skeleton: skeletons.Skeleton, source=None):
+  """A split of a data set, in `skeleton`'s joints.
+
+  Args:
+    config: gives data_dir, and the data set (dataset, manual_dir,
+      source_skeleton: the data set's joints, if not `skeleton`'s).
+    split: TFDS split.
+    skeleton: the model's joints.
+    source: optional dict overriding the config's dataset, manual_dir and
+      source_skeleton (an entry of config.train_data).
+  """
+  source = dict(source or {})
+  dataset = source.get("dataset", config.dataset)
+  manual_dir = source.get("manual_dir", config.manual_dir)
+  source_skeleton = source.get("source_skeleton", config.source_skeleton)
+  videos = load_split(dataset, split, config.data_dir, manual_dir)
+  if source_skeleton:
+    videos = convert_videos(videos, skeletons.get_skeleton(source_skeleton), skeleton)
+  return videos
+
+
+def load_train_videos(config, skeleton: skeletons.Skeleton):
+  """config.train_split of config.dataset, or the union of config.train_data.
+
+  config.train_data, when set, lists dicts (dataset, split, source_skeleton,
+  manual_dir): a mixture of data sets mapped to the model's skeleton.
+  """
+  if not config.train_data:
+    return load_videos(config, config.train_split, skeleton)
+  videos = []
+  for source in config.train_data:
+    videos += load_videos(config, source["split"], skeleton, source)
+  return videos
+
+
 class WindowSource(grain.sources.RandomAccessDataSource):
   """Random access to every window of a list of videos."""
 
