@@ -186,6 +186,22 @@ def test_python_api_shapes_and_lazy_import():
   assert out.returncode == 0, out.stderr
 
 
+def test_refine_file_is_the_cli_as_a_function(tmp_path):
+  import pose_refine  # pylint: disable=g-import-not-at-top
+
+  rng = np.random.default_rng(2)
+  walk = np.cumsum(rng.normal(0, 2, (40, 1, 2)), 0) + 300 + rng.normal(0, 40, (1, 17, 2))
+  poses = (walk + rng.normal(0, 3, walk.shape)).astype(np.float32)
+  np.save(tmp_path / "poses.npy", poses)
+  calls = []
+  summary = pose_refine.refine_file(str(tmp_path / "poses.npy"), str(tmp_path / "out.npy"),
+                                    progress=lambda *args: calls.append(args))
+  assert summary.startswith("Refined 1 track(s), 40 poses of 17 joints (coco)")
+  np.testing.assert_array_equal(np.load(tmp_path / "out.npy"), pose_refine.refine(poses))
+  assert calls and {stage for stage, _, _ in calls} == {"refining"}
+  assert calls[-1][1] == calls[-1][2]  # Every window done.
+
+
 def test_refiner_imports_no_training_code():
   """The user API loads JAX, Flax and the checkpoint reader, not the trainer's stack."""
   code = "import json, sys, pose_refine.refiner; print(json.dumps(sorted(sys.modules)))"
