@@ -23,6 +23,7 @@ from etils import epath
 
 from pose_refine import checkpointing
 from pose_refine import evaluation
+from pose_refine import files
 from pose_refine import inference
 from pose_refine import input_pipeline
 from pose_refine import models
@@ -229,7 +230,7 @@ class MetricsLog:
             for line in path.read_text().splitlines()
             if line and json.loads(line)["step"] <= resume_step
         ]
-        path.write_text("".join(line + "\n" for line in kept))
+        files.write_text(path, "".join(line + "\n" for line in kept))
 
   def write(self, record, timing=False):
     if self.enabled:
