@@ -24,6 +24,8 @@ import time
 from absl import app
 from absl import flags
 
+from pose_refine import files
+
 _SUITES = flags.DEFINE_list(
     "suites", ["train", "profile", "inference", "scaling", "compile_cache"],
     "Which benchmarks to run."
@@ -69,13 +71,14 @@ def _train_setup(config):
   import jax  # pylint: disable=g-import-not-at-top
   import numpy as np  # pylint: disable=g-import-not-at-top
 
+  from pose_refine import models  # pylint: disable=g-import-not-at-top
   from pose_refine import sharding  # pylint: disable=g-import-not-at-top
   from pose_refine import skeletons  # pylint: disable=g-import-not-at-top
   from pose_refine import train  # pylint: disable=g-import-not-at-top
 
   skeleton = skeletons.get_skeleton(config.skeleton)
   mesh = sharding.make_mesh()
-  model = train.create_model(config, skeleton)
+  model = models.create_model(config, skeleton)
   optimizer = train.create_optimizer(config, 1000)
   state, state_sharding = train.init_state(
       model, optimizer, mesh, jax.random.key(0), config.window, skeleton.num_joints
@@ -165,7 +168,7 @@ def bench_inference(points, frames, repeats):
     predict = inference.make_predict_fn(model, mesh)
     refine = lambda videos, p=point, pr=predict, pa=params: inference.refine_videos(
         pr, pa, videos, window=p["window"], stride=p["stride"], batch_size=p["batch_size"],
-        mesh=mesh,
+        mesh=mesh, fill_missing=True,
     )
     start = time.perf_counter()
     refine([_long_video(window)])  # Compiles the one batch shape used.
@@ -182,7 +185,7 @@ def bench_inference(points, frames, repeats):
       return out
 
     inference.refine_videos(timed, params, [video], window=window, stride=point["stride"],
-                            batch_size=point["batch_size"], mesh=mesh)
+                            batch_size=point["batch_size"], mesh=mesh, fill_missing=True)
     model_seconds = spent[0]
     batch = video["poses"][:window][None]
     batch_conf = video["confidence"][:window][None]
@@ -365,15 +368,13 @@ def _number(value: float) -> str:
 
 
 def _table(rows, columns) -> str:
-  lines = ["| " + " | ".join(title for title, _ in columns) + " |",
-           "|" + "---|" * len(columns)]
+  from pose_refine import evaluation  # pylint: disable=g-import-not-at-top
+
+  cells = []
   for row in rows:
-    cells = []
-    for _, key in columns:
-      value = key(row) if callable(key) else row.get(key, "")
-      cells.append(_number(value) if isinstance(value, float) else str(value))
-    lines.append("| " + " | ".join(cells) + " |")
-  return "\n".join(lines)
+    values = [key(row) if callable(key) else row.get(key, "") for _, key in columns]
+    cells.append([_number(v) if isinstance(v, float) else str(v) for v in values])
+  return evaluation.markdown_table([title for title, _ in columns], cells)
 
 
 def markdown(results) -> str:
@@ -436,10 +437,7 @@ def write_markdown(path, text) -> None:
     raise ValueError(f"{path} has no '{_BEGIN}' ... '{_END}' markers to write between.")
   head, rest = old.split(_BEGIN, 1)
   new = head + _BEGIN + "\n" + text + "\n" + _END + rest.split(_END, 1)[1]
-  temporary = path + ".tmp"
-  with open(temporary, "w") as f:
-    f.write(new)
-  os.replace(temporary, path)
+  files.write_text(path, new)
 
 
 def main(argv):
@@ -470,9 +468,7 @@ def main(argv):
       raise app.UsageError(
           f"Unknown suite {suite!r}; use train, profile, inference, scaling, compile_cache.")
   os.makedirs(os.path.dirname(os.path.abspath(_JSON.value)), exist_ok=True)
-  with open(_JSON.value + ".tmp", "w") as f:
-    json.dump(results, f, indent=1)
-  os.replace(_JSON.value + ".tmp", _JSON.value)
+  files.write_text(_JSON.value, json.dumps(results, indent=1))
   write_markdown(_OUTPUT.value, markdown(results))
   print(f"Wrote {_JSON.value} and {_OUTPUT.value}.")
 

@@ -43,6 +43,8 @@ def base_config(arg) -> ml_collections.ConfigDict:
   """Settings every data set shares; data set configs override the rest."""
   config = ml_collections.ConfigDict()
   config.seed = 0
+  # "seq2seq" (ours) or "temporal_mlp" (the SmoothNet-style peer; see set_model).
+  config.model_kind = "seq2seq"
   config.model = dict(
       hidden=128,
       attention_size=128,
@@ -68,12 +70,14 @@ def base_config(arg) -> ml_collections.ConfigDict:
   config.feedback = "scheduled"
   config.scheduled_sampling_steps = 2000
   config.loss = "epe"
+  # Weight of the acceleration term (SmoothNet's) added to the loss.
+  config.acceleration_loss_weight = 0.0
   # Windows with fewer valid input joints than this fraction are left out of
   # the loss (see train.make_train_step).
   config.min_window_valid_fraction = 0.1
   # Interpolate missing joints over the whole video (at confidence 0.01)
-  # before windows are cut, in training and inference.
-  config.fill_gaps = True
+  # before windows are cut, in training and inference (windows.fill_missing).
+  config.fill_missing = True
   # Every RMSProp argument is explicit: optax's defaults differ from Keras's
   # (the paper's) and PyTorch's.
   config.optim = dict(
@@ -104,6 +108,13 @@ def base_config(arg) -> ml_collections.ConfigDict:
   config.keep_checkpoints = 3
   config.init_from = ""
   config.data_dir = ""  # "" = TFDS's default (~/tensorflow_datasets or $TFDS_DATA_DIR).
+  # Raw files of data sets that need them, and the data set's own joints when
+  # they are not config.skeleton's ("" for none).
+  config.manual_dir = ""
+  config.source_skeleton = ""
+  # A mixture to train on instead of config.train_split: dicts of dataset,
+  # split, source_skeleton and manual_dir (see configs/pretrained.py).
+  config.train_data = []
   config.deterministic = True
   return config
 
@@ -138,7 +149,7 @@ def set_model(config, model: str) -> None:
 def shrink_for_runlocal(config, steps: int = 20) -> None:
   """A seconds-long run of the same program (`runlocal=True`): tiny model, `steps` steps."""
   config.model.hidden = 32
-  if config.get("model_kind", "seq2seq") == "seq2seq":
+  if config.model_kind == "seq2seq":
     config.model.attention_size = 16
   config.num_epochs = 0
   config.num_train_steps = steps

@@ -25,7 +25,7 @@ def setup(config=None) -> None:
   Also turns on the persistent compilation cache and, when the environment
   describes several processes, starts multi-process JAX.
   """
-  if config is not None and config.get("deterministic", False):
+  if config is not None and config.deterministic:
     flags = os.environ.get("XLA_FLAGS", "")
     if "xla_gpu_deterministic_ops" not in flags:
       os.environ["XLA_FLAGS"] = f"{flags} {_GPU_DETERMINISM_FLAGS}".strip()

@@ -19,7 +19,8 @@ downscale by `scale`, Gaussian blur of sigma `blur` pixels, Gaussian noise of
 `noise` grey levels (seeded per frame by --seed). Coordinates are always in
 pixels of the original frames.
 
-It imports only pose_refine.estimator (numpy, OpenCV, MediaPipe), never JAX.
+It imports only pose_refine.estimator, frames and files (numpy, OpenCV, MediaPipe), never
+JAX.
 """
 
 import sys
@@ -29,6 +30,7 @@ from absl import app
 from absl import flags
 
 from pose_refine import estimator
+from pose_refine import frames
 
 _INPUT = flags.DEFINE_string("input", None, "A video file or a folder of frames.")
 _OUTPUT = flags.DEFINE_string("output", None, "The keypoints file to write (.npz).")
@@ -49,7 +51,7 @@ def main(argv):
   try:
     settings = estimator.parse_degrade(_DEGRADE.value)
     ids, keypoints, sizes, names = estimator.estimate(
-        estimator.read_frames(_INPUT.value, _FRAMES.value), settings, _SEED.value,
+        frames.read_frames(_INPUT.value, _FRAMES.value), settings, _SEED.value,
         _STATIC.value,
     )
   except (FileNotFoundError, ValueError) as error:

@@ -17,6 +17,7 @@ from absl import flags
 from absl import logging
 
 from pose_refine import estimator
+from pose_refine import frames
 
 _MANUAL_DIR = flags.DEFINE_string("manual_dir", None, "The YouTube Pose folder.")
 _OUTPUT = flags.DEFINE_string("output", None, "The .npz to write.")
@@ -37,7 +38,7 @@ def main(argv):
     files = [f"frame_{f:06d}.jpg" for f in reference["frameids"][i]]
     folder = os.path.join(_MANUAL_DIR.value, "GT_frames", names[i])
     ids, points, _, landmark_names = estimator.estimate(
-        estimator.read_frames(folder, files), settings, _SEED.value
+        frames.read_frames(folder, files), settings, _SEED.value
     )
     position = {f: k for k, f in enumerate(ids)}
     keypoints[row] = points[[position[f] for f in reference["frameids"][i]]]

@@ -11,6 +11,7 @@ from absl import app
 from absl import flags
 
 from datasets.youtube_pose import youtube_pose
+from pose_refine import evaluation
 from pose_refine import metrics
 from pose_refine import skeletons
 
@@ -23,10 +24,7 @@ SETTINGS = {"strong": "mediapipe_full_static.npz", "weak": "mediapipe_degraded.n
 def table(manual_dir: str) -> str:
   skeleton = skeletons.YOUTUBE_POSE
   columns = list(skeleton.groups) + ["Average"]
-  lines = [
-      "| estimator | videos | threshold (px) | " + " | ".join(columns) + " |",
-      "|---|---|---|" + "---|" * len(columns),
-  ]
+  rows = []
   for setting, file_name in SETTINGS.items():
     videos = youtube_pose.read_videos(manual_dir, file_name)
     names = sorted(videos)
@@ -34,18 +32,14 @@ def table(manual_dir: str) -> str:
         ("all 50", names),
         ("Subset (5)", [n for n in names if n in youtube_pose.SUBSET]),
     ):
-      errors = metrics.joint_errors(
-          np.concatenate([videos[n]["poses"] for n in members]),
-          np.concatenate([videos[n]["ground_truth"] for n in members]),
-      )
-      valid = np.concatenate([videos[n]["ground_truth_valid"] for n in members])
-      for threshold in (5, 10, 20):
-        row = metrics.pck_per_group(errors, valid, threshold, skeleton)
-        lines.append(
-            f"| {setting} | {label} | {threshold} | "
-            + " | ".join(f"{row[c]:.1f}" for c in columns) + " |"
-        )
-  return "\n".join(lines)
+      chosen = [videos[n] for n in members]
+      truth, valid = evaluation.ground_truth(chosen)
+      errors = metrics.joint_errors(np.concatenate([v["poses"] for v in chosen]), truth)
+      scores = evaluation.pck_scores(errors, valid, evaluation.REPORT_THRESHOLDS, skeleton)
+      for threshold in evaluation.REPORT_THRESHOLDS:
+        rows.append([setting, label, str(threshold)] + [
+            evaluation.percent(scores[f"pck@{threshold}/{c}"]) for c in columns])
+  return evaluation.markdown_table(["estimator", "videos", "threshold (px)"] + columns, rows)
 
 
 def main(argv):

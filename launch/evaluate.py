@@ -25,28 +25,9 @@ def main(argv):
     raise app.UsageError(f"Unexpected arguments: {argv[1:]}")
   config = _CONFIG.value
   common.setup(config)
-  import jax  # pylint: disable=g-import-not-at-top
-  from etils import epath  # pylint: disable=g-import-not-at-top
+  from pose_refine import evaluation  # pylint: disable=g-import-not-at-top
 
-  from pose_refine import inference  # pylint: disable=g-import-not-at-top
-  from pose_refine import sharding  # pylint: disable=g-import-not-at-top
-  from pose_refine import skeletons  # pylint: disable=g-import-not-at-top
-  from pose_refine import train  # pylint: disable=g-import-not-at-top
-
-  split = _SPLIT.value or config.final_eval_split
-  workdir = epath.Path(_WORKDIR.value)
-  skeleton = skeletons.get_skeleton(config.skeleton)
-  mesh = sharding.make_mesh()
-  model = train.create_model(config, skeleton)
-  params = train.load_params(model, mesh, config.window, skeleton.num_joints, workdir)
-  videos = train.load_videos(config, split, skeleton)
-  results = train.evaluate(
-      inference.make_predict_fn(model, mesh), params, videos,
-      config=config, skeleton=skeleton, mesh=mesh,
-  )
-  if jax.process_index() == 0:
-    name = f"eval_{config.dataset}_{split}".replace("/", "_")
-    train.write_report(results, config, skeleton, split, workdir / name)
+  evaluation.evaluate_checkpoint(config, _WORKDIR.value, _SPLIT.value or config.final_eval_split)
 
 
 if __name__ == "__main__":

@@ -8,12 +8,12 @@ initial estimates with the written model.
 """
 
 import json
-import os
 
 from absl import app
 from absl import flags
 
 from datasets.youtube_pose import youtube_pose
+from pose_refine import files
 from pose_refine import noise
 from pose_refine import skeletons
 
@@ -38,10 +38,7 @@ def main(argv):
       "model": noise.to_json(model),
   }
   text = json.dumps(document, indent=2) + "\n"
-  temporary = _OUTPUT.value + ".tmp"
-  with open(temporary, "w") as f:
-    f.write(text)
-  os.replace(temporary, _OUTPUT.value)
+  files.write_text(_OUTPUT.value, text)
   print(text)
 
 

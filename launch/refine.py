@@ -16,7 +16,6 @@ of frames), an overlay is drawn: initial estimate red, refined yellow.
 Exit status 2 for bad input, with a message naming it.
 """
 
-import os
 import sys
 
 from absl import app
@@ -44,93 +43,37 @@ _FILL = flags.DEFINE_bool("fill_missing", True, "Give missing joints refined pos
 flags.mark_flags_as_required(["input", "output"])
 
 
-def _check_writable(path: str) -> None:
-  parent = os.path.dirname(os.path.abspath(path))
-  if not os.path.isdir(parent):
-    raise OSError(f"Cannot write {path}: folder {parent} does not exist.")
-  if not os.access(parent, os.W_OK):
-    raise OSError(f"Cannot write {path}: folder {parent} is not writable.")
-
-
-def run() -> str:
-  """Does the work; returns the summary line. Raises on bad input."""
-  import numpy as np  # pylint: disable=g-import-not-at-top
-
-  from pose_refine import checkpointing  # pylint: disable=g-import-not-at-top
-  from pose_refine import keypoint_io  # pylint: disable=g-import-not-at-top
-  from pose_refine import refiner  # pylint: disable=g-import-not-at-top
-  from pose_refine import skeletons  # pylint: disable=g-import-not-at-top
-  from pose_refine import video  # pylint: disable=g-import-not-at-top
-
-  overlay = _OVERLAY.value or (os.path.splitext(_OUTPUT.value.rstrip("/"))[0] + "_overlay.mp4")
-  _check_writable(_OUTPUT.value)
-  if _VIDEO.value:
-    _check_writable(overlay)
-  source = keypoint_io.read(_INPUT.value, _FORMAT.value)
-  name = _SKELETON.value or source.skeleton
-  skeleton = skeletons.get_skeleton(name) if name else skeletons.infer_skeleton(source.num_joints)
-  if skeleton.num_joints != source.num_joints:
-    raise ValueError(f"{_INPUT.value}: {source.num_joints} joints per person, but skeleton "
-                     f"{skeleton.name!r} has {skeleton.num_joints}; pass the right --skeleton.")
-  if _VIDEO.value:
-    frames, fps = video.frame_count(_VIDEO.value)
-    dense = source.format in ("npy", "npz", "estimator")
-    if (dense and frames != source.num_frames) or (not dense and frames < source.num_frames):
-      raise ValueError(
-          f"Video {_VIDEO.value} has {frames} frames but {_INPUT.value} has keypoints for "
-          f"{'' if dense else 'frame indices up to '}{source.num_frames}"
-          f"{'' if dense else ' - 1'} frames; pass the video the keypoints were estimated on.")
-
-  model = refiner.load(_CHECKPOINT.value or None)
-  stride = _STRIDE.value or None
-  spans = [(t, int(t.frames.min()), int(t.frames.max()) + 1) for t in source.tracks]
-  windows = [model.windows(end - start, stride) for _, start, end in spans]
-  bar = common.ProgressBar("refining", sum(windows), unit="windows",
-                           enabled=sum(windows) >= 200)
-  refined_tracks, done = [], 0
-  for (track, start, end), count in zip(spans, windows):
-    # The track's whole span, with frames where it is absent as missing joints.
-    points = np.full((end - start,) + track.keypoints.shape[1:], np.nan, np.float32)
-    scores = np.zeros(points.shape[:2], np.float32)
-    points[track.frames - start], scores[track.frames - start] = track.keypoints, track.confidence
-    out = model.refine_track(
-        points, scores, skeleton, fill_missing=_FILL.value, stride=stride,
-        progress=lambda d, _, base=done: bar.update(base + d),
-    )
-    done += count
-    refined_tracks.append(keypoint_io.Track(track.track_id, track.frames,
-                                            out[track.frames - start], track.confidence))
-  bar.close()
-  keypoint_io.write(source, refined_tracks, _OUTPUT.value, _OUTPUT_FORMAT.value)
-  summary = (f"Refined {len(refined_tracks)} track(s), {sum(len(t.frames) for t in source.tracks)} "
-             f"poses of {skeleton.num_joints} joints ({skeleton.name}) with "
-             f"{checkpointing.checkpoint_directory(model.checkpoint)} -> {_OUTPUT.value}")
-  if _VIDEO.value:
-    stack = lambda tracks: keypoint_io.dense(tracks, source.num_frames)[..., :2]
-    frames_bar = common.ProgressBar("overlay", source.num_frames, unit="frames",
-                                    enabled=source.num_frames >= 200)
-    video.render_overlay(
-        _VIDEO.value, overlay, skeleton,
-        [(stack(source.tracks), video.INITIAL), (stack(refined_tracks), video.REFINED)],
-        fps, progress=frames_bar.update)
-    frames_bar.close()
-    summary += f"; overlay -> {overlay}"
-  return summary
-
-
 def main(argv):
   if len(argv) > 1:
     raise app.UsageError(f"Unexpected arguments: {argv[1:]}")
   common.setup()
   from pose_refine import checkpointing  # pylint: disable=g-import-not-at-top
   from pose_refine import keypoint_io  # pylint: disable=g-import-not-at-top
+  from pose_refine import refiner  # pylint: disable=g-import-not-at-top
+
+  bars = {}
+
+  def progress(stage, done, total):
+    if stage not in bars:
+      unit = "windows" if stage == "refining" else "frames"
+      bars[stage] = common.ProgressBar(stage, total, unit=unit, enabled=total >= 200)
+    bars[stage].update(done)
 
   try:
-    print(run(), flush=True)
+    summary = refiner.refine_file(
+        _INPUT.value, _OUTPUT.value, checkpoint=_CHECKPOINT.value or None,
+        skeleton=_SKELETON.value or None, input_format=_FORMAT.value,
+        output_format=_OUTPUT_FORMAT.value, video_path=_VIDEO.value or None,
+        overlay=_OVERLAY.value or None, stride=_STRIDE.value or None,
+        fill_missing=_FILL.value, progress=progress)
   except (keypoint_io.KeypointFileError, checkpointing.CheckpointError, FileNotFoundError,
           ValueError, OSError) as error:
     print(f"refine: error: {error}", file=sys.stderr, flush=True)
     sys.exit(2)
+  finally:
+    for bar in bars.values():
+      bar.close()
+  print(summary, flush=True)
 
 
 if __name__ == "__main__":

@@ -11,8 +11,13 @@ python -m launch.sweep --config=configs/synthetic.py --workdir=... --task_index=
 python -m launch.sweep --config=configs/synthetic.py --workdir=... --collect_only
 
 Each run is `launch.train` with --config=<config>:attention=..,bidirectional=..,seed=..
-in <workdir>/<run name>; a finished run is not trained again. The table goes
-to <workdir>/sweep.md and sweep.json.
+(and the --config.key=value overrides given here) in <workdir>/<run name>; a
+finished run is not trained again. The table goes to <workdir>/sweep.md and
+sweep.json.
+
+The sweep itself runs no JAX (no common.setup): it starts launch.train
+processes, which set JAX up, and a backend started here would hold the
+accelerator they need.
 """
 
 import itertools
@@ -21,12 +26,15 @@ import os
 import subprocess
 import sys
 
-import numpy as np
 from absl import app
 from absl import flags
 from etils import epath
+from ml_collections import config_flags
 
-_CONFIG = flags.DEFINE_string("config", None, "Config file, without ':' arguments.")
+from pose_refine import evaluation
+from pose_refine import files
+
+_CONFIG = config_flags.DEFINE_config_file("config", None, "Config file.", lock_config=True)
 _WORKDIR = flags.DEFINE_string("workdir", None, "Root directory of the sweep's runs.")
 _SEEDS = flags.DEFINE_integer("seeds", 3, "Seeds per grid point (0 .. seeds-1).")
 _ARGS = flags.DEFINE_string("args", "", "Extra config arguments, e.g. 'runlocal=True'.")
@@ -71,27 +79,28 @@ def collect(workdir: epath.Path, runs) -> dict:
       for metric in METRICS:
         entry["values"].setdefault(f"{method}/{metric}", []).append(results[method][metric])
   for entry in table.values():
-    entry["mean"] = {k: float(np.mean(v)) for k, v in entry["values"].items()}
-    entry["std"] = {k: float(np.std(v)) for k, v in entry["values"].items()}
+    seeds = [dict(zip(entry["values"], row)) for row in zip(*entry["values"].values())]
+    entry["mean"], entry["std"] = evaluation.mean_and_std(seeds)
   return table
 
 
 def format_table(table) -> str:
   columns = [f"{method}/{metric}" for method in ("raw", "refined") for metric in METRICS]
-  lines = [
-      "| variant | seeds | " + " | ".join(columns) + " |",
-      "|---|---|" + "---|" * len(columns),
-  ]
-  for variant, entry in table.items():
-    cells = [f"{entry['mean'][c]:.2f} ± {entry['std'][c]:.2f}" for c in columns]
-    lines.append(f"| {variant} | {entry['seeds']} | " + " | ".join(cells) + " |")
-  return "\n".join(lines)
+  return evaluation.markdown_table(
+      ["variant", "seeds"] + columns,
+      [[variant, str(entry["seeds"])]
+       + [f"{entry['mean'][c]:.2f} ± {entry['std'][c]:.2f}" for c in columns]
+       for variant, entry in table.items()])
 
 
 def main(argv):
   if len(argv) > 1:
     raise app.UsageError(f"Unexpected arguments: {argv[1:]}")
   workdir = epath.Path(_WORKDIR.value)
+  spec = config_flags.get_config_filename(flags.FLAGS["config"])
+  overrides = [f"--config.{key}={value}" for key, value in
+               config_flags.get_override_values(flags.FLAGS["config"]).items()]
+  separator = "," if ":" in spec else ":"
   runs = grid(_SEEDS.value, _ARGS.value)
   if not _COLLECT_ONLY.value:
     selected = runs if _TASK_INDEX.value < 0 else [runs[_TASK_INDEX.value]]
@@ -101,8 +110,8 @@ def main(argv):
         continue
       print(f"[{i + 1}/{len(selected)}] {name}", flush=True)
       command = [
-          sys.executable, "-m", "launch.train", f"--config={_CONFIG.value}:{args}",
-          f"--workdir={workdir / name}", *_TRAIN_FLAGS.value,
+          sys.executable, "-m", "launch.train", f"--config={spec}{separator}{args}",
+          f"--workdir={workdir / name}", *overrides, *_TRAIN_FLAGS.value,
       ]
       subprocess.run(command, check=True)
     if _TASK_INDEX.value >= 0:
@@ -111,8 +120,8 @@ def main(argv):
   if not table:
     raise app.UsageError(f"No finished run under {workdir}.")
   text = format_table(table)
-  (workdir / "sweep.json").write_text(json.dumps(table, indent=2))
-  (workdir / "sweep.md").write_text(text + "\n")
+  files.write_text(workdir / "sweep.json", json.dumps(table, indent=2))
+  files.write_text(workdir / "sweep.md", text + "\n")
   print(text)
 
 

@@ -2,14 +2,16 @@
 
     import pose_refine
     refined = pose_refine.refine(keypoints)  # [frames, joints, 2 or 3]
+    pose_refine.refine_file("results.json", "refined.json")
 
-Importing the package loads nothing heavy: `refine` and `Refiner` load JAX
-on first use, so the estimator environment can import pose_refine.estimator.
+Importing the package loads nothing heavy: `refine`, `refine_file` and
+`Refiner` load JAX on first use, so the estimator environment can import
+pose_refine.estimator.
 """
 
 
 def __getattr__(name):
-  if name in ("refine", "Refiner"):
+  if name in ("refine", "refine_file", "Refiner"):
     from pose_refine import refiner  # pylint: disable=g-import-not-at-top
 
     return getattr(refiner, name)

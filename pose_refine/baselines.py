@@ -12,25 +12,12 @@ from scipy import ndimage
 from scipy import signal
 
 from pose_refine import skeletons
-
-
-def interpolate_missing(poses: np.ndarray, confidence: np.ndarray) -> np.ndarray:
-  """Fills missing joints by linear interpolation over time (ends held)."""
-  valid = skeletons.observed(poses, confidence)
-  out = poses.astype(np.float64).copy()
-  frames = np.arange(len(poses))
-  for j in range(poses.shape[1]):
-    known = valid[:, j]
-    if not known.any():
-      continue
-    for c in range(2):
-      out[:, j, c] = np.interp(frames, frames[known], poses[known, j, c])
-  return out
+from pose_refine import windows
 
 
 def _smooth_filled(poses, confidence, smooth):
   """Applies `smooth` over time to interpolated tracks; never-seen joints stay NaN."""
-  filled = interpolate_missing(poses, confidence)
+  filled = windows.interpolate_missing(poses, confidence)
   never_seen = np.isnan(filled[0, :, 0])
   out = smooth(np.nan_to_num(filled))
   out[:, never_seen] = np.nan
@@ -41,7 +28,7 @@ def savitzky_golay(poses, confidence, window: int = 9, order: int = 2):
   """Savitzky-Golay smoothing after interpolation; `window` odd, > `order`."""
   window = min(window, len(poses) if len(poses) % 2 else len(poses) - 1)
   if window <= order:
-    return interpolate_missing(poses, confidence).astype(np.float32)
+    return windows.interpolate_missing(poses, confidence).astype(np.float32)
   return _smooth_filled(poses, confidence, lambda x: signal.savgol_filter(
       x, window, order, axis=0, mode="interp"))
 
@@ -76,7 +63,8 @@ def one_euro(poses, confidence, min_cutoff: float = 1.0, beta: float = 0.0,
     value = np.where(first, x, value)
     out[t] = value
   # Before a joint's first sighting there is nothing to hold: use the first.
-  return np.where(np.isnan(out), interpolate_missing(poses, confidence), out).astype(np.float32)
+  filled = windows.interpolate_missing(poses, confidence)
+  return np.where(np.isnan(out), filled, out).astype(np.float32)
 
 
 def kalman_rts(poses, confidence, process_noise: float = 1.0, measurement_noise: float = 4.0):
@@ -98,7 +86,7 @@ def kalman_rts(poses, confidence, process_noise: float = 1.0, measurement_noise:
   q = process_noise**2 * np.array([[0.25, 0.5], [0.5, 1.0]])
   shape = poses.shape[1:]
   # Start from the first valid measurement of each joint, with a wide prior.
-  first = interpolate_missing(poses, confidence)[0]
+  first = windows.interpolate_missing(poses, confidence)[0]
   x = np.stack([np.nan_to_num(first), np.zeros(shape)], -1)  # [J, 2, 2 state]
   p = np.broadcast_to(np.diag([1e4, 1e2]), shape + (2, 2)).copy()
   xs_pred, ps_pred, xs, ps = [], [], [], []

@@ -6,12 +6,14 @@ state of this process). Orbax writes each step into a temporary directory
 and renames it when complete, so a step directory that exists under its
 final name was written whole; temporary leftovers of a killed run are
 removed and never loaded.
+
+Reading a model (restore_config, restore_params) needs Orbax only; grain is
+imported by the Checkpointer, which saves the data iterator too.
 """
 
 import json
 import os
 
-import grain
 import jax
 import orbax.checkpoint as ocp
 from etils import epath
@@ -33,6 +35,9 @@ class Checkpointer:
   """Saves and restores train state + config + data iterator state."""
 
   def __init__(self, directory, *, max_to_keep: int = 3, async_save: bool = True):
+    import grain  # pylint: disable=g-import-not-at-top
+
+    self._grain = grain
     self.directory = _absolute(directory)
     self._manager = ocp.CheckpointManager(
         self.directory,
@@ -45,7 +50,7 @@ class Checkpointer:
         item_handlers={
             "state": ocp.StandardCheckpointHandler(),
             "config": ocp.JsonCheckpointHandler(),
-            "data": grain.checkpoint.CheckpointHandler(),
+            "data": self._grain.checkpoint.CheckpointHandler(),
         },
     )
 
@@ -59,7 +64,7 @@ class Checkpointer:
         args=ocp.args.Composite(
             state=ocp.args.StandardSave(state),
             config=ocp.args.JsonSave(json.loads(config.to_json_best_effort())),
-            data=grain.checkpoint.CheckpointSave(data_iterator),
+            data=self._grain.checkpoint.CheckpointSave(data_iterator),
         ),
         force=force,
     )
@@ -77,7 +82,7 @@ class Checkpointer:
           step,
           args=ocp.args.Composite(
               state=ocp.args.StandardRestore(abstract_state),
-              data=grain.checkpoint.CheckpointRestore(data_iterator),
+              data=self._grain.checkpoint.CheckpointRestore(data_iterator),
           ),
       )
     except Exception as error:  # Orbax raises many types for bad files.

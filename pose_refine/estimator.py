@@ -3,16 +3,15 @@
 Only numpy is imported at module level; OpenCV and MediaPipe are imported
 where they are used, so this module loads in the main environment too (for
 its pure helpers) while only the estimator environment can run the estimator.
+Frames are read by pose_refine.frames.
 """
 
 import os
-import re
-import tempfile
 
 import numpy as np
 from absl import logging
 
-IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp")
+from pose_refine import files
 
 
 def parse_degrade(text: str) -> dict[str, float]:
@@ -42,47 +41,6 @@ def degrade(image, settings, rng):
     noisy = out.astype(np.float32) + rng.normal(0, settings["noise"], out.shape)
     out = np.clip(np.round(noisy), 0, 255).astype(np.uint8)
   return out
-
-
-def frame_id(name: str, position: int) -> int:
-  numbers = re.findall(r"\d+", os.path.splitext(name)[0])
-  return int(numbers[-1]) if numbers else position
-
-
-def read_frames(path: str, names=()):
-  """Yields (frame id, RGB uint8 image) from a video file or a frame folder."""
-  import cv2  # pylint: disable=g-import-not-at-top
-
-  if os.path.isdir(path):
-    files = sorted(f for f in os.listdir(path) if f.lower().endswith(IMAGE_SUFFIXES))
-    if names:
-      missing = sorted(set(names) - set(files))
-      if missing:
-        raise FileNotFoundError(f"{path}: no frame file(s) {missing}.")
-      files = [f for f in files if f in set(names)]
-    if not files:
-      raise FileNotFoundError(f"{path}: no image files ({', '.join(IMAGE_SUFFIXES)}).")
-    for position, name in enumerate(files):
-      image = cv2.imread(os.path.join(path, name), cv2.IMREAD_COLOR)
-      if image is None:
-        raise ValueError(f"{os.path.join(path, name)} is not a readable image.")
-      yield frame_id(name, position), cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
-  elif os.path.isfile(path):
-    capture = cv2.VideoCapture(path)
-    if not capture.isOpened():
-      raise ValueError(f"{path} is not a video OpenCV can read (e.g. .mp4, .avi).")
-    position = 0
-    while True:
-      ok, image = capture.read()
-      if not ok:
-        break
-      yield position, cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
-      position += 1
-    capture.release()
-    if position == 0:
-      raise ValueError(f"{path}: no frame could be decoded.")
-  else:
-    raise FileNotFoundError(f"--input {path} is neither a video file nor a folder of frames.")
 
 
 def estimate(frames, settings, seed, static_image_mode=True):
@@ -116,15 +74,7 @@ def estimate(frames, settings, seed, static_image_mode=True):
 
 
 def write_keypoints(path, **arrays):
-  """Writes an .npz atomically: a failed run leaves no partial file."""
-  directory = os.path.dirname(os.path.abspath(path))
-  os.makedirs(directory, exist_ok=True)
-  handle, temporary = tempfile.mkstemp(suffix=".npz", dir=directory)
-  os.close(handle)
-  try:
-    np.savez_compressed(temporary, **arrays)
-    os.chmod(temporary, 0o644)
-    os.replace(temporary, path)
-  except BaseException:
-    os.unlink(temporary)
-    raise
+  """Writes an .npz atomically (creating its folder): a failed run leaves no partial file."""
+  os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+  with files.atomic_file(path, "wb") as f:
+    np.savez_compressed(f, **arrays)

@@ -1,11 +1,54 @@
-"""Refine whole videos: overlapping windows, batched, merged per frame."""
+"""Trained models at work: loading them, and refining whole videos.
+
+Videos are cut into overlapping windows (pose_refine.windows), refined in
+batches of equal size (one compiled program) and merged back per frame.
+"""
 
 import jax
+import ml_collections
 import numpy as np
 
-from pose_refine import input_pipeline
+from pose_refine import checkpointing
+from pose_refine import models
 from pose_refine import sharding
 from pose_refine import skeletons
+from pose_refine import windows
+
+
+# Config keys that older checkpoints name otherwise, and what the code that
+# trained them did where their config lacks a key.
+_RENAMED_KEYS = {"fill_gaps": "fill_missing"}
+_ABSENT_KEYS = {"fill_missing": False, "model_kind": "seq2seq"}
+
+
+def load_config(checkpoint) -> ml_collections.ConfigDict:
+  """The config saved with a checkpoint, in today's key names.
+
+  Args:
+    checkpoint: a training run's workdir, its checkpoints folder, or a folder
+      written by launch/export.py.
+  """
+  config = dict(checkpointing.restore_config(checkpoint))
+  for old, new in _RENAMED_KEYS.items():
+    if old in config:
+      config.setdefault(new, config.pop(old))
+  for key, value in _ABSENT_KEYS.items():
+    config.setdefault(key, value)
+  return ml_collections.ConfigDict(config)
+
+
+def load_params(model, mesh, window: int, num_joints: int, directory):
+  """The latest checkpoint's parameters under `directory`, replicated on `mesh`.
+
+  Only their shapes are derived from the model; no optimiser state is built.
+  `directory` is a workdir, its checkpoints folder or a launch/export folder.
+  """
+  abstract = jax.eval_shape(
+      lambda: models.init_params(model, jax.random.key(0), window, num_joints))
+  replicated = sharding.replicated(mesh)
+  abstract = jax.tree.map(
+      lambda x: jax.ShapeDtypeStruct(x.shape, x.dtype, sharding=replicated), abstract)
+  return checkpointing.restore_params(directory, abstract)
 
 
 def make_predict_fn(model, mesh):
@@ -29,28 +72,11 @@ def make_predict_fn(model, mesh):
   )
 
 
-def _position_weights(window: int, weighting: str) -> np.ndarray:
-  if weighting == "uniform":
-    return np.ones(window, np.float64)
-  if weighting == "triangular":
-    # Frames near a window's edges see less context on one side.
-    return np.minimum(np.arange(1, window + 1), np.arange(window, 0, -1)).astype(np.float64)
-  raise ValueError(f"Unknown weighting {weighting!r}; use 'uniform' or 'triangular'.")
-
-
 def _global_array(values: np.ndarray, mesh):
   """The same host array on every process -> an array split along "data"."""
   return jax.make_array_from_callback(
       values.shape, sharding.data_sharding(mesh), lambda index: values[index]
   )
-
-
-def _cut_windows(values: np.ndarray, starts: np.ndarray, window: int, fill) -> np.ndarray:
-  """[windows, window, ...] frames from `starts`, padded past the end with `fill`."""
-  pad = max(0, int(starts.max()) + window - len(values))
-  if pad:
-    values = np.concatenate([values, np.full((pad,) + values.shape[1:], fill, values.dtype)])
-  return values[starts[:, None] + np.arange(window)]
 
 
 def refine_videos(
@@ -62,8 +88,8 @@ def refine_videos(
     stride: int,
     batch_size: int,
     mesh,
+    fill_missing: bool,
     weighting: str = "uniform",
-    fill_gaps: bool = True,
     progress=None,
 ) -> list[np.ndarray]:
   """Refines every video; each frame averages the windows that cover it.
@@ -81,29 +107,28 @@ def refine_videos(
     batch_size: windows per call; rounded up to the device count. Every call
       has this size, so the program compiles once.
     mesh: the device mesh.
+    fill_missing: interpolate missing joints over the whole video first (at
+      low confidence; see windows.fill_missing), as the model was trained
+      (config.fill_missing).
     weighting: "uniform" or "triangular" weights by position in the window.
-    fill_gaps: interpolate missing joints over the whole video first (at low
-      confidence; see input_pipeline.fill_gaps), as in training.
     progress: optional callable(done_windows, total_windows), called after
       every batch.
 
   Returns:
     One [time, joints, 2] array of pixels per video.
   """
-  if fill_gaps:
-    videos = [input_pipeline.fill_gaps(v) for v in videos]
+  if fill_missing:
+    videos = [windows.fill_missing(v) for v in videos]
   devices = mesh.devices.size
   batch_size = -(-batch_size // devices) * devices
-  position = _position_weights(window, weighting)
-  starts = [
-      np.asarray(input_pipeline.window_starts(len(v["poses"]), window, stride)) for v in videos
-  ]
+  position = windows.position_weights(window, weighting)
+  starts = [windows.window_starts(len(v["poses"]), window, stride) for v in videos]
   poses = np.concatenate([
-      _cut_windows(v["poses"].astype(np.float32), s, window, np.nan)
+      windows.cut(v["poses"].astype(np.float32), s, window, np.nan)
       for v, s in zip(videos, starts)
   ])
   confidence = np.concatenate([
-      _cut_windows(v["confidence"].astype(np.float32), s, window, 0.0)
+      windows.cut(v["confidence"].astype(np.float32), s, window, 0.0)
       for v, s in zip(videos, starts)
   ])
   total = len(poses)
@@ -129,17 +154,8 @@ def refine_videos(
 
   merged, first = [], 0
   for video, video_starts in zip(videos, starts):
-    length, count = len(video["poses"]), len(video_starts)
-    out = refined[first : first + count].astype(np.float64)
-    weight = weights[first : first + count]
+    count = len(video_starts)
+    merged.append(windows.merge(refined[first : first + count], weights[first : first + count],
+                                video_starts, len(video["poses"])))
     first += count
-    sums = np.zeros(video["poses"].shape, np.float64)
-    totals = np.zeros(length, np.float64)
-    # Starts are distinct, so frames start + k are too: no scatter conflicts.
-    for k in range(window):
-      frames = video_starts + k
-      keep = frames < length
-      sums[frames[keep]] += out[keep, k] * weight[keep, k, None, None]
-      totals[frames[keep]] += weight[keep, k]
-    merged.append((sums / totals[:, None, None]).astype(np.float32))
   return merged

@@ -1,11 +1,12 @@
-"""Windows, augmentation and the grain loader over TFDS ArrayRecord data.
+"""Data sets in memory, augmentation and the grain loader over TFDS ArrayRecord data.
 
 A data set holds one example per video with "poses" [time, joints, 2]
 (estimates, NaN where missing), "confidence" [time, joints], "ground_truth"
 [time, joints, 2] and "ground_truth_valid" [time, joints]. Training cuts the
-videos into fixed-length windows with a stride, shuffles them with grain
-(a new permutation every epoch, all from one seed), augments each window
-with one random rotation and flip for all its frames, and batches them.
+videos into fixed-length windows with a stride (pose_refine.windows),
+shuffles them with grain (a new permutation every epoch, all from one seed),
+augments each window with one random rotation and flip for all its frames,
+and batches them.
 """
 
 import dataclasses
@@ -17,12 +18,12 @@ import numpy as np
 import tensorflow_datasets as tfds
 from jax.experimental import multihost_utils
 
-from pose_refine import baselines
 from pose_refine import corruption
 from pose_refine import heldout_errors
 from pose_refine import skeletons
+from pose_refine import windows
 
-FIELDS = ("poses", "confidence", "ground_truth", "ground_truth_valid")
+FIELDS = tuple(windows.PADDING)
 
 
 def load_split(
@@ -76,48 +77,39 @@ def convert_videos(videos, source: skeletons.Skeleton, target: skeletons.Skeleto
   return out
 
 
-def fill_gaps(video: dict, confidence: float = 0.01) -> dict:
-  """A video whose missing joints are interpolated over time, at low confidence.
+def load_videos(config, split: str, skeleton: skeletons.Skeleton, source=None):
+  """A split of a data set, in `skeleton`'s joints.
 
-  Windows then always have a frame of reference, even inside long estimator
-  failures; the low confidence tells the model these joints were not seen.
-  Joints never seen in the whole video stay missing. Only "poses" and
-  "confidence" change.
+  Args:
+    config: gives data_dir, and the data set (dataset, manual_dir,
+      source_skeleton: the data set's joints, if not `skeleton`'s).
+    split: TFDS split.
+    skeleton: the model's joints.
+    source: optional dict overriding the config's dataset, manual_dir and
+      source_skeleton (an entry of config.train_data).
   """
-  poses, scores = video["poses"], video["confidence"]
-  observed = skeletons.observed(poses, scores)
-  filled = baselines.interpolate_missing(poses, scores).astype(np.float32)
-  seen_somewhere = observed.any(0, keepdims=True)
-  new_scores = np.where(~observed & seen_somewhere, confidence, scores).astype(np.float32)
-  return video | {"poses": filled, "confidence": new_scores}
+  source = dict(source or {})
+  dataset = source.get("dataset", config.dataset)
+  manual_dir = source.get("manual_dir", config.manual_dir)
+  source_skeleton = source.get("source_skeleton", config.source_skeleton)
+  videos = load_split(dataset, split, config.data_dir, manual_dir)
+  if source_skeleton:
+    videos = convert_videos(videos, skeletons.get_skeleton(source_skeleton), skeleton)
+  return videos
 
 
-def window_starts(length: int, window: int, stride: int) -> list[int]:
-  """Start frames of windows covering [0, length); the last one is flush.
+def load_train_videos(config, skeleton: skeletons.Skeleton):
+  """config.train_split of config.dataset, or the union of config.train_data.
 
-  A video shorter than the window gives one window starting at 0 (padded).
+  config.train_data, when set, lists dicts (dataset, split, source_skeleton,
+  manual_dir): a mixture of data sets mapped to the model's skeleton.
   """
-  if length <= window:
-    return [0]
-  starts = list(range(0, length - window + 1, stride))
-  if starts[-1] != length - window:
-    starts.append(length - window)
-  return starts
-
-
-def cut_window(video: dict[str, np.ndarray], start: int, window: int) -> dict[str, np.ndarray]:
-  """Frames [start, start + window) of a video, padded with missing frames."""
-  out = {}
-  for key in (k for k in FIELDS if k in video):
-    values = video[key][start : start + window]
-    pad = window - values.shape[0]
-    if pad:
-      fill = np.nan if key in ("poses", "ground_truth") else 0
-      values = np.concatenate(
-          [values, np.full((pad,) + values.shape[1:], fill, values.dtype)]
-      )
-    out[key] = values
-  return out
+  if not config.train_data:
+    return load_videos(config, config.train_split, skeleton)
+  videos = []
+  for source in config.train_data:
+    videos += load_videos(config, source["split"], skeleton, source)
+  return videos
 
 
 class WindowSource(grain.sources.RandomAccessDataSource):
@@ -129,7 +121,7 @@ class WindowSource(grain.sources.RandomAccessDataSource):
     self._index = [
         (v, s)
         for v, video in enumerate(videos)
-        for s in window_starts(len(video["poses"]), window, stride)
+        for s in windows.window_starts(len(video["poses"]), window, stride)
     ]
 
   def __len__(self):
@@ -137,7 +129,7 @@ class WindowSource(grain.sources.RandomAccessDataSource):
 
   def __getitem__(self, index):
     video, start = self._index[index]
-    return cut_window(self._videos[video], start, self._window)
+    return windows.cut_window(self._videos[video], start, self._window)
 
 
 def rotate_about(points: np.ndarray, centre: np.ndarray, angle: float) -> np.ndarray:
@@ -195,7 +187,7 @@ class Corrupt(grain.transforms.RandomMap):
 
   The window's stored estimates are replaced; with `fill_missing`, missing
   joints are then interpolated over the window at low confidence, as
-  `fill_gaps` does over a whole video at inference.
+  `windows.fill_missing` does over a whole video at inference.
   """
 
   skeleton: skeletons.Skeleton
@@ -206,7 +198,7 @@ class Corrupt(grain.transforms.RandomMap):
     poses, confidence = corruption.corrupt_random(
         window["ground_truth"], window["ground_truth_valid"], self.skeleton, rng, self.family)
     out = dict(window, poses=poses, confidence=confidence)
-    return fill_gaps(out) if self.fill_missing else out
+    return windows.fill_missing(out) if self.fill_missing else out
 
 
 def resample_videos(videos, rate_factors) -> list[dict[str, np.ndarray]]:

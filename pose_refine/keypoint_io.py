@@ -19,13 +19,12 @@ people per frame need track ids (COCO "track_id", OpenPose "person_id").
 import dataclasses
 import json
 import os
-import re
-import shutil
-import tempfile
 from typing import Any
 
 import numpy as np
 
+from pose_refine import files
+from pose_refine import frames
 from pose_refine import skeletons
 
 FORMATS = ("coco", "openpose", "estimator", "npy", "npz")
@@ -116,31 +115,24 @@ def _points(values, path, what) -> tuple[np.ndarray, np.ndarray]:
   return missing_as_nan(array)
 
 
-def _frame_from_name(value, position: int) -> int:
-  if isinstance(value, (int, np.integer)):
-    return int(value)
-  numbers = re.findall(r"\d+", os.path.splitext(str(value))[0])
-  return int(numbers[-1]) if numbers else position
-
-
 def _group_tracks(path, records, num_joints, what_id) -> list[Track]:
   """records: (frame, track_id, flat [K*3]) -> tracks, checking one person per frame."""
   by_track: dict[Any, dict[int, Any]] = {}
   for frame, track_id, flat in records:
-    frames = by_track.setdefault(track_id, {})
-    if frame in frames:
+    track = by_track.setdefault(track_id, {})
+    if frame in track:
       raise KeypointFileError(
           f"{path}: frame {frame} has several people " + (
               f"with {what_id} {track_id!r}" if track_id is not None else f"and no {what_id}")
           + f"; give each person its own {what_id} to refine them as separate tracks."
       )
-    frames[frame] = flat
+    track[frame] = flat
   tracks = []
   for track_id in sorted(by_track, key=lambda t: (t is None, str(t))):
-    frames = sorted(by_track[track_id])
-    flat = np.array([by_track[track_id][f] for f in frames], np.float64)
-    points, confidence = _points(flat.reshape(len(frames), num_joints, 3), path, "keypoints")
-    tracks.append(Track(track_id, np.array(frames, np.int64), points, confidence))
+    present = sorted(by_track[track_id])
+    flat = np.array([by_track[track_id][f] for f in present], np.float64)
+    points, confidence = _points(flat.reshape(len(present), num_joints, 3), path, "keypoints")
+    tracks.append(Track(track_id, np.array(present, np.int64), points, confidence))
   return tracks
 
 
@@ -170,7 +162,7 @@ def _read_coco(path) -> KeypointFile:
           "values; expected [x, y, score] per joint (a multiple of 3).")
     frame = record.get("frame_index")
     if frame is None:
-      frame = _frame_from_name(record["image_id"], position)
+      frame = frames.frame_number(record["image_id"], position)
     image_ids[int(frame)] = record.get("image_id", frame)
     sizes.add(len(flat) // 3)
     rows.append((int(frame), record.get("track_id"), [np.nan if v is None else v for v in flat]))
@@ -182,11 +174,11 @@ def _read_coco(path) -> KeypointFile:
 
 
 def _read_openpose(path) -> KeypointFile:
-  files = sorted(f for f in os.listdir(path) if f.endswith(".json"))
-  if not files:
+  names = sorted(f for f in os.listdir(path) if f.endswith(".json"))
+  if not names:
     raise KeypointFileError(f"{path}: no .json files; expected OpenPose's per-frame JSON output.")
   rows, sizes, documents = [], set(), {}
-  for position, name in enumerate(files):
+  for position, name in enumerate(names):
     try:
       with open(os.path.join(path, name)) as f:
         document = json.load(f)
@@ -195,7 +187,7 @@ def _read_openpose(path) -> KeypointFile:
       raise KeypointFileError(
           f"{os.path.join(path, name)}: not an OpenPose JSON file with a 'people' list "
           f"({type(error).__name__}: {error}).") from error
-    frame = _frame_from_name(name, position)
+    frame = frames.frame_number(name, position)
     documents[frame] = (name, document)
     for person in people:
       flat = person.get("pose_keypoints_2d") or []
@@ -305,7 +297,7 @@ def _write_coco(source: KeypointFile, tracks, handle) -> None:
     for position, record in enumerate(source.extra["records"]):
       frame = record.get("frame_index")
       if frame is None:
-        frame = _frame_from_name(record["image_id"], position)
+        frame = frames.frame_number(record["image_id"], position)
       points, confidence = lookup[(record.get("track_id"), int(frame))]
       out.append(dict(record, keypoints=_flat(points, confidence)))
   else:
@@ -329,8 +321,7 @@ def _write_openpose_folder(source: KeypointFile, tracks, folder) -> None:
                 "pose_keypoints_2d": _flat(points, confidence)}
       people.setdefault(int(frame), []).append(person)
   documents = source.extra.get("documents") or {}
-  frames = sorted(set(documents) | set(people))
-  for frame in frames:
+  for frame in sorted(set(documents) | set(people)):
     name, document = documents.get(frame, (f"frame_{frame:012d}_keypoints.json", {"version": 1.3}))
     by_id = {(p["person_id"][0] if p["person_id"] else -1): p for p in people.get(frame, [])}
     if frame in documents:
@@ -373,51 +364,34 @@ def write(source: KeypointFile, tracks: list[Track], path: str,
   format = format or source.format
   if format not in FORMATS:
     raise KeypointFileError(f"Unknown output format {format!r}; use one of {', '.join(FORMATS)}.")
-  path = os.path.abspath(path)
-  parent = os.path.dirname(path)
-  if not os.path.isdir(parent):
-    raise OSError(f"Cannot write {path}: folder {parent} does not exist.")
   if format == "openpose":
-    if os.path.exists(path) and (not os.path.isdir(path) or os.listdir(path)):
-      raise OSError(f"Cannot write {path}: it exists; choose a new output folder or remove it.")
-    temporary = tempfile.mkdtemp(prefix=os.path.basename(path) + ".tmp-", dir=parent)
-    try:
-      _write_openpose_folder(source, tracks, temporary)
-      if os.path.isdir(path):
-        os.rmdir(path)
-      os.replace(temporary, path)
-    except BaseException:
-      shutil.rmtree(temporary, ignore_errors=True)
-      raise
+    with files.atomic_folder(path) as folder:
+      _write_openpose_folder(source, tracks, folder)
     return
-  handle, temporary = tempfile.mkstemp(prefix=os.path.basename(path) + ".tmp-", dir=parent)
-  try:
-    with os.fdopen(handle, "w" if format == "coco" else "wb") as f:
-      if format == "coco":
-        _write_coco(source, tracks, f)
-      else:
-        single = len(tracks) == 1
-        stacked = dense(tracks, source.num_frames)
-        if source.format == format and source.extra.get("width") == 2:
-          stacked = stacked[..., :2]  # Same layout as the input: x, y only.
-        if format == "npy":
-          np.save(f, stacked[0] if single else stacked)
-        else:
-          arrays = dict(source.extra.get("arrays", {})) if source.format == format else {}
-          arrays["keypoints"] = stacked[0] if single else stacked
-          if "confidence" in arrays:
-            arrays["confidence"] = dense(tracks, source.num_frames)[..., 2][0 if single else ...]
-          if not single:
-            arrays["track_ids"] = np.array([str(t.track_id) for t in tracks])
-          if source.format == "estimator" and format == "estimator":
-            # x, y refined; MediaPipe's visibility column kept as it was.
-            arrays["keypoints"] = np.concatenate(
-                [stacked[0, ..., :2], source.extra["arrays"]["keypoints"][..., 2:3]], -1
-            ).astype(np.float32)
-          np.savez(f, **arrays)
-    os.replace(temporary, path)
-  except BaseException:
-    if os.path.exists(temporary):
-      os.remove(temporary)
-    raise
+  with files.atomic_file(path, "w" if format == "coco" else "wb") as f:
+    if format == "coco":
+      _write_coco(source, tracks, f)
+    else:
+      _write_arrays(source, tracks, format, f)
 
+
+def _write_arrays(source: KeypointFile, tracks, format, handle) -> None:  # pylint: disable=redefined-builtin
+  single = len(tracks) == 1
+  stacked = dense(tracks, source.num_frames)
+  if source.format == format and source.extra.get("width") == 2:
+    stacked = stacked[..., :2]  # Same layout as the input: x, y only.
+  if format == "npy":
+    np.save(handle, stacked[0] if single else stacked)
+    return
+  arrays = dict(source.extra.get("arrays", {})) if source.format == format else {}
+  arrays["keypoints"] = stacked[0] if single else stacked
+  if "confidence" in arrays:
+    arrays["confidence"] = dense(tracks, source.num_frames)[..., 2][0 if single else ...]
+  if not single:
+    arrays["track_ids"] = np.array([str(t.track_id) for t in tracks])
+  if source.format == "estimator" and format == "estimator":
+    # x, y refined; MediaPipe's visibility column kept as it was.
+    arrays["keypoints"] = np.concatenate(
+        [stacked[0, ..., :2], source.extra["arrays"]["keypoints"][..., 2:3]], -1
+    ).astype(np.float32)
+  np.savez(handle, **arrays)

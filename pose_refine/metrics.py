@@ -1,4 +1,7 @@
-"""Pose accuracy: PCK at pixel thresholds, per joint and per joint group."""
+"""Pose accuracy formulas: PCK (pixels, body size), curves, acceleration error.
+
+Formulas only; pose_refine.evaluation applies them to methods and prints them.
+"""
 
 import numpy as np
 
@@ -54,20 +57,6 @@ def mean_error(errors: np.ndarray, valid: np.ndarray) -> float:
   """Mean pixel error over valid joints with a prediction (finite errors)."""
   use = valid.astype(bool) & np.isfinite(errors)
   return float(errors[use].mean()) if use.any() else float("nan")
-
-
-def format_table(rows: dict[str, dict[str, float]], title: str) -> str:
-  """Markdown table: one row per method, one column per group."""
-  columns = list(next(iter(rows.values())))
-  lines = [
-      f"{title}",
-      "| method | " + " | ".join(columns) + " |",
-      "|---|" + "---|" * len(columns),
-  ]
-  for name, values in rows.items():
-    lines.append(f"| {name} | " + " | ".join(
-        "-" if np.isnan(values[c]) else f"{values[c]:.1f}" for c in columns) + " |")
-  return "\n".join(lines)
 
 
 def pck_curve(errors: np.ndarray, valid: np.ndarray, thresholds) -> np.ndarray:

@@ -503,3 +503,25 @@ class TemporalMLP(nn.Module):
     normalized = refined.transpose(0, 3, 1, 2)
     attention = jnp.zeros((batch, time, time), jnp.float32) if return_attention else None
     return _outputs(normalized, centre, scale, attention)
+
+
+def create_model(config, skeleton) -> nn.Module:
+  """The refiner config.model_kind names: "seq2seq" (ours) or "temporal_mlp".
+
+  Args:
+    config: gives model_kind, model (the module's fields) and window.
+    skeleton: the joints it refines (skeletons.Skeleton).
+  """
+  if config.model_kind == "seq2seq":
+    return PoseCorrector(num_joints=skeleton.num_joints, **config.model)
+  if config.model_kind == "temporal_mlp":
+    return TemporalMLP(num_joints=skeleton.num_joints, window=config.window, **config.model)
+  raise ValueError(
+      f"config.model_kind={config.model_kind!r}; use 'seq2seq' or 'temporal_mlp'.")
+
+
+def init_params(model: nn.Module, rng, window: int, num_joints: int):
+  """Fresh parameters of `model` for windows of `window` frames."""
+  poses = jnp.zeros((1, window, num_joints, 2), jnp.float32)
+  confidence = jnp.ones((1, window, num_joints), jnp.float32)
+  return model.init(rng, poses, confidence)["params"]

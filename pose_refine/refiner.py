@@ -2,6 +2,7 @@
 
     import pose_refine
     refined = pose_refine.refine(keypoints)   # [frames, joints, 2 or 3]
+    pose_refine.refine_file("results.json", "refined.json")
 
 The default model ships in pose_refine/pretrained (see its README.md). It
 works in Penn Action's 13 joints; inputs in another skeleton (COCO 17,
@@ -9,22 +10,28 @@ MediaPipe 33, OpenPose, the data sets' own) are mapped to those joints,
 refined, and mapped back: shared joints take the refined positions, the
 others (face, hand and foot landmarks) move with their anchor joint's
 correction (see skeletons.anchors).
+
+Importing this module loads JAX, Flax and the checkpoint reader, not the
+training stack (optax, grain, TFDS) nor OpenCV (only drawing an overlay
+does).
 """
 
 import functools
 import os
 import warnings
 
-import ml_collections
 import numpy as np
 
 from pose_refine import checkpointing
+from pose_refine import files
+from pose_refine import frames
 from pose_refine import inference
-from pose_refine import input_pipeline
 from pose_refine import keypoint_io
+from pose_refine import models
 from pose_refine import sharding
 from pose_refine import skeletons
-from pose_refine import train
+from pose_refine import video
+from pose_refine import windows
 
 DEFAULT_CHECKPOINT = os.path.join(
     os.path.dirname(os.path.abspath(__file__)), "pretrained", "checkpoint")
@@ -40,18 +47,18 @@ class Refiner:
 
   def __init__(self, checkpoint: str | None = None):
     self.checkpoint = os.fspath(checkpoint or DEFAULT_CHECKPOINT)
-    self.config = ml_collections.ConfigDict(checkpointing.restore_config(self.checkpoint))
+    self.config = inference.load_config(self.checkpoint)
     self.skeleton = skeletons.get_skeleton(self.config.skeleton)
-    self.model = train.create_model(self.config, self.skeleton)
+    self.model = models.create_model(self.config, self.skeleton)
     self.mesh = sharding.make_mesh()
-    self.params = train.load_params(self.model, self.mesh, self.config.window,
-                                    self.skeleton.num_joints, self.checkpoint)
+    self.params = inference.load_params(self.model, self.mesh, self.config.window,
+                                        self.skeleton.num_joints, self.checkpoint)
     self.predict_fn = inference.make_predict_fn(self.model, self.mesh)
 
   def windows(self, frames: int, stride: int | None = None) -> int:
     """How many windows a track of `frames` frames is cut into."""
     stride = stride or self.config.eval.stride
-    return len(input_pipeline.window_starts(frames, self.config.window, stride))
+    return len(windows.window_starts(frames, self.config.window, stride))
 
   def refine_track(self, keypoints, confidence, skeleton: skeletons.Skeleton, *,
                    fill_missing: bool = True, stride: int | None = None,
@@ -87,7 +94,7 @@ class Refiner:
     refined = inference.refine_videos(
         self.predict_fn, self.params, [{"poses": points, "confidence": scores}],
         window=self.config.window, stride=stride or self.config.eval.stride,
-        batch_size=batch_size, mesh=self.mesh, fill_gaps=self.config.get("fill_gaps", False),
+        batch_size=batch_size, mesh=self.mesh, fill_missing=self.config.fill_missing,
         progress=progress,
     )[0]
     refined[:, ~seen.any(0)] = np.nan  # Joints never seen in the track are not guessed.
@@ -110,6 +117,37 @@ class Refiner:
         offset = np.nanmean(refined[:, anchor] - points[:, anchor], axis=1)
       out[:, j] = out[:, j] + np.nan_to_num(offset)
     return out
+
+  def refine_tracks(self, tracks: list[keypoint_io.Track], skeleton: skeletons.Skeleton, *,
+                    fill_missing: bool = True, stride: int | None = None,
+                    progress=None) -> list[keypoint_io.Track]:
+    """Refines each track of a keypoint file on its own (see `refine_track`).
+
+    A track is refined over its whole span, the frames where it is absent
+    as missing joints; those frames stay absent in the result.
+
+    Args:
+      tracks: as read by keypoint_io.read, in `skeleton`'s joints.
+      skeleton: the tracks' joint set.
+      fill_missing: give missing joints refined positions.
+      stride: frames between windows (default: the checkpoint's).
+      progress: optional callable(done_windows, total_windows) over all tracks.
+    """
+    spans = [(int(t.frames.min()), int(t.frames.max()) + 1) for t in tracks]
+    counts = [self.windows(end - start, stride) for start, end in spans]
+    refined, done = [], 0
+    for track, (start, end), count in zip(tracks, spans, counts):
+      points = np.full((end - start,) + track.keypoints.shape[1:], np.nan, np.float32)
+      scores = np.zeros(points.shape[:2], np.float32)
+      points[track.frames - start], scores[track.frames - start] = track.keypoints, track.confidence
+      report = None if progress is None else (
+          lambda d, _, base=done: progress(base + d, sum(counts)))
+      out = self.refine_track(points, scores, skeleton, fill_missing=fill_missing,
+                              stride=stride, progress=report)
+      done += count
+      refined.append(keypoint_io.Track(track.track_id, track.frames, out[track.frames - start],
+                                       track.confidence))
+    return refined
 
 
 @functools.lru_cache(maxsize=4)
@@ -160,3 +198,77 @@ def refine(keypoints, confidence=None, *, skeleton: str | None = None,
   if array.shape[-1] == 3:
     return np.concatenate([refined, array[..., 2:]], -1)
   return refined
+
+
+def _check_video(path: str, source: keypoint_io.KeypointFile) -> float:
+  """The video's frames per second, once its frame count fits the keypoints."""
+  count, fps = frames.frame_count(path)
+  dense = source.format in ("npy", "npz", "estimator")
+  if (dense and count != source.num_frames) or (not dense and count < source.num_frames):
+    raise ValueError(
+        f"Video {path} has {count} frames but {source.path} has keypoints for "
+        f"{'' if dense else 'frame indices up to '}{source.num_frames}"
+        f"{'' if dense else ' - 1'} frames; pass the video the keypoints were estimated on.")
+  return fps
+
+
+def refine_file(input: str, output: str, *,  # pylint: disable=redefined-builtin
+                checkpoint: str | None = None,
+                skeleton: str | None = None, input_format: str | None = None,
+                output_format: str | None = None, video_path: str | None = None,
+                overlay: str | None = None, stride: int | None = None,
+                fill_missing: bool = True, progress=None) -> str:
+  """Refines every track of a keypoint file and writes them in kind, atomically.
+
+  Args:
+    input: a keypoint file or OpenPose folder (see keypoint_io for formats).
+    output: where to write the refined keypoints.
+    checkpoint: a trained model (default: the shipped one).
+    skeleton: the input's joint set (default: known from the format, else
+      the one known skeleton with that many joints).
+    input_format: default: from the name (keypoint_io.detect_format).
+    output_format: default: the input's.
+    video_path: a video file or frame folder to draw an overlay on (initial
+      estimate red, refined yellow); its frame count must fit the keypoints.
+    overlay: the overlay video (.mp4, ...) or frame folder; default
+      <output>_overlay.mp4.
+    stride: frames between windows (default: the model's).
+    fill_missing: give missing joints refined positions (else they stay missing).
+    progress: optional callable(stage, done, total), stage "refining"
+      (windows) or "overlay" (frames).
+
+  Returns:
+    A one-line summary of what was refined and written.
+
+  Raises:
+    keypoint_io.KeypointFileError, checkpointing.CheckpointError,
+    FileNotFoundError, ValueError, OSError: naming the bad input or output.
+  """
+  overlay = overlay or os.path.splitext(output.rstrip("/"))[0] + "_overlay.mp4"
+  files.check_writable(output)
+  if video_path:
+    files.check_writable(overlay)
+  source = keypoint_io.read(input, input_format)
+  name = skeleton or source.skeleton
+  joint_set = skeletons.get_skeleton(name) if name else skeletons.infer_skeleton(source.num_joints)
+  if joint_set.num_joints != source.num_joints:
+    raise ValueError(f"{input}: {source.num_joints} joints per person, but skeleton "
+                     f"{joint_set.name!r} has {joint_set.num_joints}; pass the right --skeleton.")
+  fps = _check_video(video_path, source) if video_path else None
+
+  model = load(checkpoint)
+  refined = model.refine_tracks(
+      source.tracks, joint_set, fill_missing=fill_missing, stride=stride,
+      progress=progress and functools.partial(progress, "refining"))
+  keypoint_io.write(source, refined, output, output_format)
+  summary = (f"Refined {len(refined)} track(s), {sum(len(t.frames) for t in source.tracks)} "
+             f"poses of {joint_set.num_joints} joints ({joint_set.name}) with "
+             f"{checkpointing.checkpoint_directory(model.checkpoint)} -> {output}")
+  if video_path:
+    stack = lambda tracks: keypoint_io.dense(tracks, source.num_frames)[..., :2]
+    video.render_overlay(
+        video_path, overlay, joint_set,
+        [(stack(source.tracks), video.INITIAL), (stack(refined), video.REFINED)],
+        fps, progress=progress and functools.partial(progress, "overlay"))
+    summary += f"; overlay -> {overlay}"
+  return summary

@@ -1,5 +1,11 @@
-"""Training and evaluation loop: train_step, evaluate, train_and_evaluate."""
+"""Training: state, step, loss, optimiser, and the loop of train_and_evaluate.
 
+The loop's stages: set up the data, model and state; restore (this
+workdir's checkpoint, then config.init_from, then scratch); step; log;
+evaluate (pose_refine.evaluation); checkpoint; and a final evaluation.
+"""
+
+import functools
 import hashlib
 import json
 import signal
@@ -18,14 +24,16 @@ from etils import epath
 
 from pose_refine import checkpointing
 from pose_refine import corruption
+from pose_refine import evaluation
+from pose_refine import files
 from pose_refine import inference
 from pose_refine import input_pipeline
-from pose_refine import metrics
 from pose_refine import models
 from pose_refine import normalization
 from pose_refine import sharding
 from pose_refine import skeletons
 from pose_refine import tensorboard
+from pose_refine import windows
 
 
 @flax.struct.dataclass
@@ -37,43 +45,6 @@ class TrainState:
 
 class NonFiniteLossError(FloatingPointError):
   pass
-
-
-def load_videos(config, split: str, skeleton: skeletons.Skeleton, source=None):
-  """A split of a data set, in `skeleton`'s joints.
-
-  Args:
-    config: gives data_dir, and the data set (dataset, manual_dir,
-      source_skeleton: the data set's joints, if not `skeleton`'s).
-    split: TFDS split.
-    skeleton: the model's joints.
-    source: optional dict overriding the config's dataset, manual_dir and
-      source_skeleton (an entry of config.train_data).
-  """
-  source = dict(source or {})
-  dataset = source.get("dataset", config.dataset)
-  manual_dir = source.get("manual_dir", config.get("manual_dir"))
-  source_skeleton = source.get("source_skeleton", config.get("source_skeleton"))
-  videos = input_pipeline.load_split(dataset, split, config.data_dir, manual_dir)
-  if source_skeleton:
-    videos = input_pipeline.convert_videos(
-        videos, skeletons.get_skeleton(source_skeleton), skeleton
-    )
-  return videos
-
-
-def load_train_videos(config, skeleton: skeletons.Skeleton):
-  """config.train_split of config.dataset, or the union of config.train_data.
-
-  config.train_data, when set, lists dicts (dataset, split, source_skeleton,
-  manual_dir): a mixture of data sets mapped to the model's skeleton.
-  """
-  if not config.get("train_data"):
-    return load_videos(config, config.train_split, skeleton)
-  videos = []
-  for source in config.train_data:
-    videos += load_videos(config, source["split"], skeleton, source)
-  return videos
 
 
 def seeds(config) -> dict[str, Any]:
@@ -92,17 +63,6 @@ def seeds(config) -> dict[str, Any]:
       "augment": int(augment),
       "corrupt": int(corrupt),
   }
-
-
-def create_model(config, skeleton: skeletons.Skeleton):
-  """config.model_kind: "seq2seq" (ours) or "temporal_mlp" (SmoothNet-style)."""
-  kind = config.get("model_kind", "seq2seq")
-  if kind == "seq2seq":
-    return models.PoseCorrector(num_joints=skeleton.num_joints, **config.model)
-  if kind == "temporal_mlp":
-    return models.TemporalMLP(num_joints=skeleton.num_joints, window=config.window,
-                              **config.model)
-  raise ValueError(f"config.model_kind={kind!r}; use 'seq2seq' or 'temporal_mlp'.")
 
 
 def create_optimizer(config, total_steps: int) -> optax.GradientTransformation:
@@ -202,10 +162,10 @@ def make_train_step(model, optimizer, config):
       # of its own (its centre and scale come from a handful of points or
       # none), so its targets are arbitrary in window units: leave it out.
       observed = normalization.joint_validity(batch["poses"], batch["confidence"])
-      usable = observed.mean(axis=(1, 2)) >= config.get("min_window_valid_fraction", 0.0)
+      usable = observed.mean(axis=(1, 2)) >= config.min_window_valid_fraction
       valid = batch["ground_truth_valid"] & usable[:, None, None]
       loss = pose_loss(out["normalized"], targets, valid, config.loss)
-      if config.get("acceleration_loss_weight", 0.0):
+      if config.acceleration_loss_weight:
         loss += config.acceleration_loss_weight * acceleration_loss(
             out["normalized"], targets, valid
         )
@@ -218,25 +178,6 @@ def make_train_step(model, optimizer, config):
     return new_state, {"loss": loss, "grad_norm": optax.tree.norm(grads)}
 
   return train_step
-
-
-def _init_params(model, rng, window: int, num_joints: int):
-  poses = jnp.zeros((1, window, num_joints, 2), jnp.float32)
-  confidence = jnp.ones((1, window, num_joints), jnp.float32)
-  return model.init(rng, poses, confidence)["params"]
-
-
-def load_params(model, mesh, window: int, num_joints: int, directory):
-  """The latest checkpoint's parameters under `directory`, replicated on `mesh`.
-
-  Only their shapes are derived from the model; no optimiser state is built.
-  `directory` is a workdir, its checkpoints folder or a launch/export folder.
-  """
-  abstract = jax.eval_shape(lambda: _init_params(model, jax.random.key(0), window, num_joints))
-  replicated = sharding.replicated(mesh)
-  abstract = jax.tree.map(
-      lambda x: jax.ShapeDtypeStruct(x.shape, x.dtype, sharding=replicated), abstract)
-  return checkpointing.restore_params(directory, abstract)
 
 
 def jit_train_step(model, optimizer, config, mesh, state_sharding):
@@ -253,7 +194,7 @@ def init_state(model, optimizer, mesh, rng, window: int, num_joints: int):
   """A replicated TrainState, built directly with its output sharding."""
 
   def init(rng):
-    params = _init_params(model, rng, window, num_joints)
+    params = models.init_params(model, rng, window, num_joints)
     return TrainState(
         step=jnp.zeros((), jnp.int32), params=params, opt_state=optimizer.init(params)
     )
@@ -261,57 +202,6 @@ def init_state(model, optimizer, mesh, rng, window: int, num_joints: int):
   abstract = jax.eval_shape(init, rng)
   state_sharding = jax.tree.map(lambda _: sharding.replicated(mesh), abstract)
   return jax.jit(init, out_shardings=state_sharding)(rng), state_sharding
-
-
-def evaluate(predict_fn, params, videos, *, config, skeleton, mesh, return_predictions=False):
-  """Raw-input vs refined accuracy over whole videos.
-
-  Returns:
-    {"raw": {...}, "refined": {...}} with PCK per group at each
-    config.eval.pck_thresholds (keys "pck@10/Wrists", ...) and "mean_error".
-  """
-  refined = inference.refine_videos(
-      predict_fn,
-      params,
-      videos,
-      window=config.window,
-      stride=config.eval.stride,
-      batch_size=config.eval.batch_size,
-      mesh=mesh,
-      fill_gaps=config.get("fill_gaps", False),
-  )
-  ground_truth = np.concatenate([v["ground_truth"] for v in videos])
-  valid = np.concatenate([v["ground_truth_valid"] for v in videos])
-  results = {}
-  for name, predictions in (
-      ("raw", np.concatenate([v["poses"] for v in videos])),
-      ("refined", np.concatenate(refined)),
-  ):
-    errors = metrics.joint_errors(predictions, ground_truth)
-    row = {"mean_error": metrics.mean_error(errors, valid)}
-    for threshold in config.eval.pck_thresholds:
-      for group, value in metrics.pck_per_group(errors, valid, threshold, skeleton).items():
-        row[f"pck@{threshold:g}/{group}"] = float(value)
-    results[name] = row
-  return (results, refined) if return_predictions else results
-
-
-def save_predictions(path, videos, refined) -> None:
-  """Refined poses per video id (.npz), for reports that compare runs."""
-  path = epath.Path(path)
-  temporary = path.with_name(path.name + ".tmp.npz")
-  with temporary.open("wb") as f:
-    np.savez_compressed(f, **{v["video_id"]: r for v, r in zip(videos, refined)})
-  temporary.replace(path)
-
-
-def results_table(results, threshold, skeleton, title) -> str:
-  columns = list(skeleton.groups) + ["Average"]
-  rows = {
-      name: {c: results[name][f"pck@{threshold:g}/{c}"] for c in columns}
-      for name in ("raw", "refined")
-  }
-  return metrics.format_table(rows, title)
 
 
 def params_fingerprint(params) -> str:
@@ -344,7 +234,7 @@ class MetricsLog:
             for line in path.read_text().splitlines()
             if line and json.loads(line)["step"] <= resume_step
         ]
-        path.write_text("".join(line + "\n" for line in kept))
+        files.write_text(path, "".join(line + "\n" for line in kept))
 
   def write(self, record, timing=False):
     if self.enabled:
@@ -367,31 +257,93 @@ class _StopSignal:
     signal.signal(signal.SIGTERM, self._previous)
 
 
-def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> dict[str, Any]:
-  """Trains (resuming if `workdir` holds a checkpoint), then evaluates.
 
-  Returns:
-    The final evaluation on config.final_eval_split (see `evaluate`).
+
+class _Reporter:
+  """Per-step metrics, evaluations, speed and log lines of a run.
+
+  Step metrics stay on the device until a log or checkpoint step, so the
+  loop never waits for them; `flush` writes them and stops a run whose loss
+  is no longer finite.
   """
-  workdir = epath.Path(workdir)
-  workdir.mkdir(parents=True, exist_ok=True)
-  is_main = jax.process_index() == 0
-  mesh = sharding.make_mesh()
-  sharding.check_batch_size(config.batch_size, mesh)
-  skeleton = skeletons.get_skeleton(config.skeleton)
-  run_seeds = seeds(config)
 
-  load = lambda split: load_videos(config, split, skeleton)
+  def __init__(self, config, workdir: epath.Path, start_step: int, total_steps: int):
+    self.config = config
+    self.is_main = jax.process_index() == 0
+    self.total_steps = total_steps
+    self.metrics_log = MetricsLog(workdir, start_step, enabled=self.is_main)
+    self.writer = tensorboard.SummaryWriter(workdir / "tensorboard") if self.is_main else None
+    self.pending_steps, self.pending_metrics = [], []
+    self.last_eval = {}
+    self.timer = (time.perf_counter(), start_step)
 
-  train_videos = load_train_videos(config, skeleton)
+  def add(self, step: int, step_metrics) -> None:
+    self.pending_steps.append(step)
+    self.pending_metrics.append(step_metrics)
+
+  def flush(self) -> dict[str, float] | None:
+    """Writes the metrics held on device; returns the last step's."""
+    values = None
+    for step, step_metrics in zip(self.pending_steps, jax.device_get(self.pending_metrics)):
+      values = {k: float(v) for k, v in step_metrics.items()}
+      if not np.isfinite(values["loss"]):
+        raise NonFiniteLossError(
+            f"Loss is {values['loss']} at step {step}. Lower config.optim.learning_rate, "
+            "set config.optim.clip_global_norm, or check the data for corrupt values."
+        )
+      self.metrics_log.write({"step": step, **values})
+    self.pending_steps, self.pending_metrics = [], []
+    return values
+
+  def steps_per_second(self, step: int) -> float:
+    """Steps per second since the last call."""
+    now = time.perf_counter()
+    rate = (step - self.timer[1]) / (now - self.timer[0])
+    self.timer = (now, step)
+    return rate
+
+  def evaluation(self, step: int, results) -> None:
+    split = self.config.eval_split
+    self.last_eval = {f"{split}/{name}/{key}": value
+                      for name, row in results.items() for key, value in row.items()}
+    self.metrics_log.write({"step": step, **self.last_eval})
+    if self.writer:
+      self.writer.scalars(step, {k: v for k, v in self.last_eval.items()
+                                 if "/pck@" not in k or k.endswith("Average")})
+
+  def progress(self, step: int, values, rate: float) -> None:
+    """The timing log, TensorBoard's training scalars and one log line."""
+    if not self.is_main:
+      return
+    config = self.config
+    frames_per_step = config.batch_size * config.window
+    self.metrics_log.write(
+        {"step": step, "steps_per_s": rate, "frames_per_s": rate * frames_per_step}, timing=True)
+    self.writer.scalars(step, {"train/" + k: v for k, v in values.items()}
+                        | {"train/steps_per_s": rate})
+    pck_key = f"{config.eval_split}/refined/pck@{config.eval.pck_thresholds[0]:g}/Average"
+    logging.info(
+        "step %d/%d  loss %.4f  %s PCK %s  %.2f steps/s  %.0f frames/s",
+        step, self.total_steps, values["loss"], config.eval_split,
+        f"{self.last_eval[pck_key]:.1f}" if pck_key in self.last_eval else "-",
+        rate, rate * frames_per_step,
+    )
+
+  def close(self) -> None:
+    if self.writer:
+      self.writer.close()
+
+
+def _training_data(config, skeleton: skeletons.Skeleton, run_seeds):
+  """The training stream: (checkpointable iterator, total steps, steps per epoch)."""
+  train_videos = input_pipeline.load_train_videos(config, skeleton)
   corrupt = None
   if config.corruption.enabled:
     # Estimates are drawn anew for every window from the ground truth.
     train_videos = input_pipeline.resample_videos(train_videos, config.corruption.rate_factors)
     corrupt = input_pipeline.Corrupt(
         skeleton, corruption.Family(clean_fraction=config.corruption.clean_fraction),
-        fill_missing=config.get("fill_gaps", False))
-  eval_videos = load(config.eval_split)
+        fill_missing=config.fill_missing)
   steps_per_epoch = input_pipeline.steps_per_epoch(
       train_videos, config.window, config.stride, config.batch_size
   )
@@ -402,8 +354,8 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> dict[
     )
   total_steps = config.num_train_steps or config.num_epochs * steps_per_epoch
   num_epochs = -(-total_steps // steps_per_epoch)
-  if config.get("fill_gaps", False) and corrupt is None:
-    train_videos = [input_pipeline.fill_gaps(v) for v in train_videos]
+  if config.fill_missing and corrupt is None:
+    train_videos = [windows.fill_missing(v) for v in train_videos]
   dataset = input_pipeline.train_loader(
       train_videos,
       skeleton=skeleton,
@@ -420,20 +372,14 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> dict[
       corrupt_seed=run_seeds["corrupt"],
   )
   dataset = dataset.to_iter_dataset()
-  if config.get("data_workers", 0):
+  if config.data_workers:
     # Worker processes prepare batches; same batches, same order, same state.
     dataset = dataset.mp_prefetch(grain.MultiprocessingOptions(num_workers=config.data_workers))
-  data_iterator = iter(dataset)
+  return iter(dataset), total_steps, steps_per_epoch
 
-  model = create_model(config, skeleton)
-  optimizer = create_optimizer(config, total_steps)
-  state, state_sharding = init_state(
-      model, optimizer, mesh, run_seeds["init"], config.window, skeleton.num_joints
-  )
 
-  checkpointer = checkpointing.Checkpointer(
-      workdir / "checkpoints", max_to_keep=config.keep_checkpoints
-  )
+def _restore(config, checkpointer: checkpointing.Checkpointer, state, data_iterator):
+  """The state to start from; the data iterator is restored in place with it."""
   # Resume order: this workdir's checkpoint, then config.init_from, then scratch.
   latest = checkpointer.latest_step()
   if latest is not None:
@@ -445,121 +391,98 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> dict[
     )
     state = state.replace(params=params)
     logging.info("Initialised parameters from %s.", config.init_from)
-  start_step = int(state.step)
-  log = MetricsLog(workdir, start_step, enabled=is_main)
+  return state
 
-  train_step = jit_train_step(model, optimizer, config, mesh, state_sharding)
-  predict_fn = inference.make_predict_fn(model, mesh)
-  frames_per_step = config.batch_size * config.window
 
-  def flush(pending):
-    """Writes the per-step metrics held on device; returns the last ones."""
-    values = None
-    for step, step_metrics in zip(pending[0], jax.device_get(pending[1])):
-      values = {k: float(v) for k, v in step_metrics.items()}
-      if not np.isfinite(values["loss"]):
-        raise NonFiniteLossError(
-            f"Loss is {values['loss']} at step {step}. Lower config.optim.learning_rate, "
-            "set config.optim.clip_global_norm, or check the data for corrupt values."
-        )
-      log.write({"step": step, **values})
-    pending[0].clear(), pending[1].clear()
-    return values
+def _train_loop(config, state, train_step, data_iterator, *, feedback_rng, mesh,
+                total_steps: int, checkpointer, evaluate, reporter: _Reporter):
+  """Steps from the state's step to `total_steps`; logs, evaluates and saves on the way.
 
-  writer = tensorboard.SummaryWriter(workdir / "tensorboard") if is_main else None
+  `evaluate(params)` scores config.eval_split (see evaluation.evaluate).
+
+  Raises:
+    SystemExit: 143 after saving a checkpoint, when SIGTERM arrived.
+  """
   stop = _StopSignal()
-  pending = ([], [])
-  last_eval = {}
-  timer = (time.perf_counter(), start_step)
-  if is_main:
-    logging.info(
-        "Training %d steps (%d per epoch, batch %d over %d devices) from step %d.",
-        total_steps, steps_per_epoch, config.batch_size, mesh.devices.size, start_step,
-    )
   try:
-    for step in range(start_step + 1, total_steps + 1):
+    for step in range(int(state.step) + 1, total_steps + 1):
       batch = sharding.to_global(next(data_iterator), mesh)
-      state, step_metrics = train_step(state, batch, run_seeds["feedback"])
-      pending[0].append(step), pending[1].append(step_metrics)
+      state, step_metrics = train_step(state, batch, feedback_rng)
+      reporter.add(step, step_metrics)
 
       is_last = step == total_steps
       if step % config.log_every_steps == 0 or is_last or stop.requested:
-        values = flush(pending)
-        now = time.perf_counter()
-        rate = (step - timer[1]) / (now - timer[0])
-        timer = (now, step)
+        values = reporter.flush()
+        rate = reporter.steps_per_second(step)
         if step % config.eval_every_steps == 0 or is_last:
-          evaluation = evaluate(
-              predict_fn, state.params, eval_videos, config=config, skeleton=skeleton, mesh=mesh
-          )
-          last_eval = {
-              f"{config.eval_split}/{name}/{key}": value
-              for name, row in evaluation.items()
-              for key, value in row.items()
-          }
-          log.write({"step": step, **last_eval})
-          if writer:
-            writer.scalars(step, {k: v for k, v in last_eval.items() if "/pck@" not in k
-                                  or k.endswith("Average")})
-        pck_key = f"{config.eval_split}/refined/pck@{config.eval.pck_thresholds[0]:g}/Average"
-        if is_main:
-          log.write(
-              {"step": step, "steps_per_s": rate, "frames_per_s": rate * frames_per_step},
-              timing=True,
-          )
-          writer.scalars(step, {"train/" + k: v for k, v in values.items()}
-                         | {"train/steps_per_s": rate})
-          logging.info(
-              "step %d/%d  loss %.4f  %s PCK %s  %.2f steps/s  %.0f frames/s",
-              step, total_steps, values["loss"], config.eval_split,
-              f"{last_eval[pck_key]:.1f}" if pck_key in last_eval else "-",
-              rate, rate * frames_per_step,
-          )
+          reporter.evaluation(step, evaluate(state.params))
+        reporter.progress(step, values, rate)
       if step % config.checkpoint_every_steps == 0 or is_last or stop.requested:
-        flush(pending)
+        reporter.flush()
         checkpointer.save(step, state, config, data_iterator, force=True)
       if stop.requested:
         logging.warning("SIGTERM: saved a checkpoint at step %d; exiting.", step)
         raise SystemExit(143)
   finally:
     stop.restore()
-    if writer:
-      writer.close()
+  return state
+
+
+def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> dict[str, Any]:
+  """Trains (resuming if `workdir` holds a checkpoint), then evaluates.
+
+  Returns:
+    The final evaluation on config.final_eval_split (see evaluation.evaluate),
+    with the parameters' SHA-256 as "params_sha256".
+  """
+  workdir = epath.Path(workdir)
+  workdir.mkdir(parents=True, exist_ok=True)
+  mesh = sharding.make_mesh()
+  sharding.check_batch_size(config.batch_size, mesh)
+  skeleton = skeletons.get_skeleton(config.skeleton)
+  run_seeds = seeds(config)
+  data_iterator, total_steps, steps_per_epoch = _training_data(config, skeleton, run_seeds)
+
+  model = models.create_model(config, skeleton)
+  optimizer = create_optimizer(config, total_steps)
+  state, state_sharding = init_state(
+      model, optimizer, mesh, run_seeds["init"], config.window, skeleton.num_joints
+  )
+  checkpointer = checkpointing.Checkpointer(
+      workdir / "checkpoints", max_to_keep=config.keep_checkpoints
+  )
+  state = _restore(config, checkpointer, state, data_iterator)
+  evaluate = functools.partial(
+      evaluation.evaluate, inference.make_predict_fn(model, mesh), config=config,
+      skeleton=skeleton, mesh=mesh,
+  )
+  eval_videos = input_pipeline.load_videos(config, config.eval_split, skeleton)
+  reporter = _Reporter(config, workdir, int(state.step), total_steps)
+  if reporter.is_main:
+    logging.info(
+        "Training %d steps (%d per epoch, batch %d over %d devices) from step %d.",
+        total_steps, steps_per_epoch, config.batch_size, mesh.devices.size, int(state.step),
+    )
+  try:
+    state = _train_loop(
+        config, state, jit_train_step(model, optimizer, config, mesh, state_sharding),
+        data_iterator, feedback_rng=run_seeds["feedback"], mesh=mesh, total_steps=total_steps,
+        checkpointer=checkpointer, evaluate=lambda params: evaluate(params, eval_videos),
+        reporter=reporter,
+    )
+  finally:
+    reporter.close()
     checkpointer.close()  # Waits for asynchronous saves to be on disk.
+  return _final_evaluation(config, workdir, state, evaluate, skeleton)
 
-  test_videos = load(config.final_eval_split)
-  results, refined = evaluate(
-      predict_fn, state.params, test_videos, config=config, skeleton=skeleton, mesh=mesh,
-      return_predictions=True,
-  )
+
+def _final_evaluation(config, workdir: epath.Path, state, evaluate, skeleton):
+  """Scores config.final_eval_split; writes its predictions and results.md/json."""
+  split = config.final_eval_split
+  videos = input_pipeline.load_videos(config, split, skeleton)
+  results, refined = evaluate(state.params, videos, return_predictions=True)
   results["params_sha256"] = params_fingerprint(state.params)
-  if is_main:
-    save_predictions(workdir / f"predictions_{config.final_eval_split}.npz", test_videos, refined)
-    write_report(results, config, skeleton, config.final_eval_split, workdir / "results")
+  if jax.process_index() == 0:
+    evaluation.save_predictions(workdir / f"predictions_{split}.npz", videos, refined)
+    evaluation.write_report(results, config, skeleton, split, workdir / "results")
   return results
-
-
-def write_report(results, config, skeleton, split, path_prefix) -> str:
-  """Prints raw-vs-refined tables and writes them to <prefix>.md and .json."""
-  tables = [
-      results_table(
-          results, threshold, skeleton, f"PCK@{threshold:g}px on {config.dataset}:{split} (%)"
-      )
-      for threshold in config.eval.pck_thresholds
-  ]
-  summary = "\n\n".join(tables) + (
-      f"\n\nMean error (px, over joints each method reports): raw "
-      f"{results['raw']['mean_error']:.2f}, refined {results['refined']['mean_error']:.2f}\n"
-  )
-  path_prefix = epath.Path(path_prefix)
-  _write_atomically(path_prefix.with_suffix(".json"), json.dumps(results, indent=2, sort_keys=True))
-  _write_atomically(path_prefix.with_suffix(".md"), summary)
-  print(summary, flush=True)
-  return summary
-
-
-def _write_atomically(path: epath.Path, text: str) -> None:
-  temporary = path.with_name(path.name + ".tmp")
-  temporary.write_text(text)
-  temporary.replace(path)
-

@@ -3,6 +3,7 @@
 import os
 import pathlib
 
+import numpy as np
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
@@ -16,6 +17,18 @@ def data_dir(tmp_path_factory) -> str:
   path = str(tmp_path_factory.mktemp("tfds"))
   input_pipeline.load_split("synthetic_pose/small", "train", path)
   return path
+
+
+def random_video(time: int, joints: int = 13, seed: int = 0) -> dict[str, np.ndarray]:
+  """A video's fields: noisy estimates around random ground truth, some of it invalid."""
+  rng = np.random.default_rng(seed)
+  truth = rng.normal(200, 50, (time, joints, 2)).astype(np.float32)
+  return {
+      "poses": truth + rng.normal(0, 3, truth.shape).astype(np.float32),
+      "confidence": rng.uniform(0, 1, truth.shape[:2]).astype(np.float32),
+      "ground_truth": truth,
+      "ground_truth_valid": rng.random(truth.shape[:2]) > 0.1,
+  }
 
 
 def subprocess_env(**extra) -> dict[str, str]:

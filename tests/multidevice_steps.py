@@ -14,6 +14,7 @@ import jax  # noqa: E402
 import numpy as np  # noqa: E402
 
 from configs import synthetic  # noqa: E402
+from pose_refine import models  # noqa: E402
 from pose_refine import sharding  # noqa: E402
 from pose_refine import skeletons  # noqa: E402
 from pose_refine import train  # noqa: E402
@@ -38,7 +39,7 @@ def run(config, devices, steps=3):
   mesh = sharding.make_mesh(devices)
   sharding.check_batch_size(config.batch_size, mesh)
   skeleton = skeletons.get_skeleton(config.skeleton)
-  model = train.create_model(config, skeleton)
+  model = models.create_model(config, skeleton)
   optimizer = train.create_optimizer(config, steps)
   state, state_sharding = train.init_state(
       model, optimizer, mesh, jax.random.key(0), config.window, skeleton.num_joints

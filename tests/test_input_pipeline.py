@@ -1,38 +1,17 @@
-"""Windows, augmentation and the grain loader."""
+"""Augmentation and the grain loader."""
 
 import numpy as np
 import pytest
 
 from pose_refine import input_pipeline
 from pose_refine import skeletons
+from tests import conftest
 
 SKELETON = skeletons.PENN_ACTION
 
 
 def _window(seed=0, time=8):
-  rng = np.random.default_rng(seed)
-  gt = rng.normal(200, 50, (time, SKELETON.num_joints, 2)).astype(np.float32)
-  return {
-      "poses": gt + rng.normal(0, 3, gt.shape).astype(np.float32),
-      "confidence": rng.uniform(0, 1, gt.shape[:2]).astype(np.float32),
-      "ground_truth": gt,
-      "ground_truth_valid": rng.random(gt.shape[:2]) > 0.1,
-  }
-
-
-def test_window_starts_cover_every_frame():
-  assert input_pipeline.window_starts(10, 4, 3) == [0, 3, 6]
-  assert input_pipeline.window_starts(11, 4, 3) == [0, 3, 6, 7]
-  assert input_pipeline.window_starts(3, 4, 2) == [0]
-
-
-def test_short_video_is_padded_with_missing_frames():
-  video = _window(time=3)
-  window = input_pipeline.cut_window(video, 0, 5)
-  assert window["poses"].shape[0] == 5
-  assert np.all(np.isnan(window["poses"][3:]))
-  assert np.all(window["confidence"][3:] == 0)
-  assert not np.any(window["ground_truth_valid"][3:])
+  return conftest.random_video(time, SKELETON.num_joints, seed)
 
 
 def test_flip_swaps_left_and_right():
@@ -147,20 +126,6 @@ def test_processes_read_disjoint_slices_that_cover_each_global_batch():
     np.testing.assert_array_equal(joined, batch["poses"])
   with pytest.raises(ValueError, match="not divisible by the 3 processes"):
     _loader(videos, process_count=3)
-
-
-def test_fill_gaps_interpolates_at_low_confidence():
-  video = _window(time=6)
-  video["confidence"][:] = 0.8
-  video["poses"][:, 0] = np.arange(6)[:, None] * 10.0
-  video["poses"][2:4, 0] = np.nan
-  video["confidence"][:, 1] = 0.0  # Joint 1 is never seen.
-  filled = input_pipeline.fill_gaps(video)
-  np.testing.assert_allclose(filled["poses"][2:4, 0, 0], [20.0, 30.0])
-  np.testing.assert_allclose(filled["confidence"][2:4, 0], 0.01)
-  np.testing.assert_array_equal(filled["confidence"][:, 1], 0.0)
-  np.testing.assert_array_equal(filled["poses"][:, 1], video["poses"][:, 1])
-  np.testing.assert_array_equal(filled["ground_truth"], video["ground_truth"])
 
 
 def test_in_window_interpolation_reads_only_valid_frames():

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from pose_refine import baselines
+from pose_refine import evaluation
 from pose_refine import inference
 from pose_refine import metrics
 from pose_refine import sharding
@@ -108,7 +109,7 @@ def test_window_merge_equals_refining_in_one_piece():
   for weighting in ("uniform", "triangular"):
     merged = inference.refine_videos(
         jax.jit(per_frame), None, videos, window=8, stride=3, batch_size=4, mesh=mesh,
-        weighting=weighting,
+        fill_missing=True, weighting=weighting,
     )
     for video, out in zip(videos, merged):
       np.testing.assert_allclose(
@@ -123,5 +124,6 @@ def test_group_without_ground_truth_is_nan_and_printed_as_dash():
   table = metrics.pck_per_group(errors, valid, 20.0, skeleton)
   assert table["Head"] == 100.0 and table["Average"] == 100.0
   assert np.isnan(table["Ankles"])
-  text = metrics.format_table({"raw": table}, "t")
+  scores = evaluation.pck_scores(errors, valid, [20.0], skeleton)
+  text = evaluation.pck_table({"raw": scores}, skeleton, 20.0)
   assert "| raw | 100.0 |" in text and "| - |" in text

@@ -10,6 +10,7 @@ import numpy as np
 
 from configs import synthetic
 from pose_refine import checkpointing
+from pose_refine import models
 from pose_refine import sharding
 from pose_refine import skeletons
 from pose_refine import train
@@ -60,7 +61,7 @@ def _train(workdir, data_dir, cache, devices_per_process, processes=1):
 def _final_params(workdir):
   config = synthetic.get_config("runlocal=True")
   skeleton = skeletons.get_skeleton(config.skeleton)
-  model = train.create_model(config, skeleton)
+  model = models.create_model(config, skeleton)
   optimizer = train.create_optimizer(config, STEPS)
   mesh = sharding.make_mesh(jax.devices()[:1])
   state, _ = train.init_state(

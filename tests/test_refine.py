@@ -11,7 +11,7 @@ import pytest
 
 from pose_refine import keypoint_io
 from pose_refine import skeletons
-from pose_refine import video as video_module
+from pose_refine import frames
 from tests import conftest
 
 ESTIMATES = "youtube_pose/estimates/mediapipe_full_static.npz"
@@ -186,6 +186,37 @@ def test_python_api_shapes_and_lazy_import():
   assert out.returncode == 0, out.stderr
 
 
+def test_refine_file_is_the_cli_as_a_function(tmp_path):
+  import pose_refine  # pylint: disable=g-import-not-at-top
+
+  rng = np.random.default_rng(2)
+  walk = np.cumsum(rng.normal(0, 2, (40, 1, 2)), 0) + 300 + rng.normal(0, 40, (1, 17, 2))
+  poses = (walk + rng.normal(0, 3, walk.shape)).astype(np.float32)
+  np.save(tmp_path / "poses.npy", poses)
+  calls = []
+  summary = pose_refine.refine_file(str(tmp_path / "poses.npy"), str(tmp_path / "out.npy"),
+                                    progress=lambda *args: calls.append(args))
+  assert summary.startswith("Refined 1 track(s), 40 poses of 17 joints (coco)")
+  np.testing.assert_array_equal(np.load(tmp_path / "out.npy"), pose_refine.refine(poses))
+  assert calls and {stage for stage, _, _ in calls} == {"refining"}
+  assert calls[-1][1] == calls[-1][2]  # Every window done.
+
+
+def test_refiner_imports_no_training_code():
+  """The user API loads JAX, Flax and the checkpoint reader, not the trainer's stack."""
+  code = "import json, sys, pose_refine.refiner; print(json.dumps(sorted(sys.modules)))"
+  out = subprocess.run(
+      [sys.executable, "-c", code],
+      cwd=conftest.ROOT, env=conftest.subprocess_env(), capture_output=True, text=True,
+      check=False)
+  assert out.returncode == 0, out.stderr
+  loaded = set(json.loads(out.stdout.splitlines()[-1]))
+  assert {"jax", "flax", "orbax.checkpoint", "pose_refine.inference"} <= loaded
+  training = {"optax", "grain", "tensorflow_datasets", "tensorflow", "cv2", "pose_refine.train",
+              "pose_refine.input_pipeline", "pose_refine.tensorboard"}
+  assert not training & loaded, training & loaded
+
+
 def _bad(tmp_path, expected, *args):
   output = tmp_path / "out" / "refined.npy"
   output.parent.mkdir(exist_ok=True)
@@ -214,14 +245,14 @@ def test_bad_inputs_are_named(tmp_path):
        "--skeleton=mediapipe")
   np.save(tmp_path / "empty.npy", np.full((10, 17, 2), np.nan, np.float32))
   _bad(tmp_path, "every joint is missing", f"--input={tmp_path / 'empty.npy'}")
-  frames = tmp_path / "frames"
-  frames.mkdir()
+  folder = tmp_path / "frames"
+  folder.mkdir()
   for t in range(4):
     from PIL import Image  # pylint: disable=g-import-not-at-top
 
-    Image.new("RGB", (64, 48)).save(frames / f"{t:03d}.png")
-  _bad(tmp_path, f"Video {frames} has 4 frames but", f"--input={tmp_path / 'coco.npy'}",
-       f"--video={frames}")
+    Image.new("RGB", (64, 48)).save(folder / f"{t:03d}.png")
+  _bad(tmp_path, f"Video {folder} has 4 frames but", f"--input={tmp_path / 'coco.npy'}",
+       f"--video={folder}")
   _bad(tmp_path, "folder /nonexistent does not exist", f"--input={tmp_path / 'coco.npy'}",
        "--output=/nonexistent/refined.npy")
   _bad(tmp_path, f"{tmp_path / 'missing.npy'} does not exist",
@@ -282,4 +313,4 @@ def test_video_to_overlay_in_one_command(shared_data, tmp_path):
   assert out.returncode == 0, out.stderr[-3000:]
   refined = np.load(tmp_path / "out" / "refined.npz")["keypoints"]
   assert refined.shape == (6, 33, 3)
-  assert video_module.frame_count(str(tmp_path / "out" / "overlay.mp4"))[0] == 6
+  assert frames.frame_count(str(tmp_path / "out" / "overlay.mp4"))[0] == 6

@@ -61,6 +61,7 @@ def test_train_step_compiles_once_and_stays_on_device():
   import jax  # pylint: disable=g-import-not-at-top
   import numpy as np  # pylint: disable=g-import-not-at-top
 
+  from pose_refine import models  # pylint: disable=g-import-not-at-top
   from pose_refine import sharding  # pylint: disable=g-import-not-at-top
   from pose_refine import skeletons  # pylint: disable=g-import-not-at-top
 
@@ -69,7 +70,7 @@ def test_train_step_compiles_once_and_stays_on_device():
   config.batch_size, config.window = 4, 8
   skeleton = skeletons.get_skeleton(config.skeleton)
   mesh = sharding.make_mesh(jax.devices()[:1])
-  model = train.create_model(config, skeleton)
+  model = models.create_model(config, skeleton)
   optimizer = train.create_optimizer(config, 10)
   state, state_sharding = train.init_state(
       model, optimizer, mesh, jax.random.key(0), config.window, skeleton.num_joints)
