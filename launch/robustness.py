@@ -22,9 +22,11 @@ from etils import epath
 from ml_collections import config_flags
 
 from launch import common
+from pose_refine import evaluation
+from pose_refine import files
+from pose_refine import input_pipeline
 from pose_refine import robustness
 from pose_refine import skeletons
-from pose_refine import train
 
 _CONFIG = config_flags.DEFINE_config_file("config", None, "Data set config.", lock_config=True)
 _OUTPUT = flags.DEFINE_string("output", None, "Folder for robustness.{json,md,png}.")
@@ -38,9 +40,6 @@ flags.mark_flags_as_required(["config", "output"])
 
 _SEED = re.compile(r"_s\d+$")
 
-
-def _write(path, text):
-  path.write_text(text)
 
 
 def _models(skeleton):
@@ -70,21 +69,20 @@ def summarize(conditions: dict) -> dict:
 
 
 def markdown(conditions: dict, summary: dict) -> str:
-  lines = []
+  """One table per condition: methods as rows, METRICS as columns."""
+  header = ["method", "PCK@0.05", "PCK@0.1", "mean error (px)", "accel error (px/f^2)"]
+  parts = []
   for key, groups in summary.items():
     best = conditions[key]["scores"]["best_filter"]["name"]
-    lines += [f"### {key} (best filter on the tune half: {best})", "",
-              "| method | PCK@0.05 | PCK@0.1 | mean error (px) | accel error (px/f^2) |",
-              "|---|---|---|---|---|"]
+    rows = []
     for group, values in groups.items():
-      cells = []
-      for metric in robustness.METRICS:
-        mean, std, runs = values[metric]
-        cells.append(f"{mean:.2f} ± {std:.2f}" if runs > 1 else f"{mean:.2f}")
-      label = f"{group} ({values[metric][2]} seeds)" if values[metric][2] > 1 else group
-      lines.append(f"| {label} | " + " | ".join(cells) + " |")
-    lines.append("")
-  return "\n".join(lines)
+      runs = values["pck@0.05"][2]
+      cells = [f"{values[m][0]:.2f} ± {values[m][1]:.2f}" if runs > 1 else f"{values[m][0]:.2f}"
+               for m in robustness.METRICS]
+      rows.append([f"{group} ({runs} seeds)" if runs > 1 else group] + cells)
+    parts.append(f"### {key} (best filter on the tune half: {best})\n\n"
+                 + evaluation.markdown_table(header, rows) + "\n")
+  return "\n".join(parts)
 
 
 def plot(summary: dict, path, methods) -> None:
@@ -125,7 +123,7 @@ def main(argv):
   common.setup()
   config = _CONFIG.value
   skeleton = skeletons.get_skeleton(config.skeleton)
-  videos = train.load_videos(config, _SPLIT.value or config.final_eval_split, skeleton)
+  videos = input_pipeline.load_videos(config, _SPLIT.value or config.final_eval_split, skeleton)
   output = epath.Path(_OUTPUT.value)
   output.mkdir(parents=True, exist_ok=True)
   record = output / "robustness.json"
@@ -138,13 +136,14 @@ def main(argv):
         key = f"{family}/rate={float(rate):g}/level={float(level):g}"
         clips = robustness.make_clips(videos, skeleton, family, float(level), float(rate))
         tuned = previous.get(key, {}).get("tuned")
+        tuned = {k: tuple(v) for k, v in tuned.items()} if tuned else None
         scores, tuned = robustness.compare(clips, models, tuned)
         conditions[key] = {"tuned": tuned, "scores": scores}
         print(f"{key}: " + ", ".join(
             f"{name} {values['pck@0.05']:.1f}" for name, values in scores.items()), flush=True)
   summary = summarize(conditions)
-  _write(record, json.dumps(conditions, indent=1))
-  _write(output / "robustness.md", markdown(conditions, summary))
+  files.write_text(record, json.dumps(conditions, indent=1))
+  files.write_text(output / "robustness.md", markdown(conditions, summary))
   names = ["raw", "best_filter"] + sorted({_SEED.sub("", m) for m in models})
   plot(summary, output / "robustness.png", names)
   print(markdown(conditions, summary))

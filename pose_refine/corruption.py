@@ -13,7 +13,7 @@ good input alone), then, independently, the size of each kind of error:
 - confidences that are higher on correct joints, but sometimes wrong, and
   sometimes constant (estimators that report none).
 
-Sizes are fractions of the person's size (`heldout_errors.person_size`, the
+Sizes are fractions of the person's size (`skeletons.person_size`, the
 longer side of the box). The held-out family (`heldout_errors`) uses other
 generators and parameters and is never trained on.
 """
@@ -23,7 +23,6 @@ import dataclasses
 import numpy as np
 import scipy.signal
 
-from pose_refine import heldout_errors
 from pose_refine import skeletons
 
 
@@ -33,6 +32,8 @@ class Family:
 
   Attributes:
     clean_fraction: windows left exactly as the ground truth, confidence 1.
+    severity_power: other windows' severity is 0.05 + 0.95 u ** severity_power
+      for u uniform in [0, 1): above 1, mild errors are drawn more often.
     jitter: white jitter standard deviation.
     lowpass_jitter: standard deviation of correlated jitter.
     drift_speed: per-frame velocity scale of drift runs.
@@ -47,6 +48,7 @@ class Family:
   """
 
   clean_fraction: float = 0.15
+  severity_power: float = 1.0
   jitter: float = 0.05
   lowpass_jitter: float = 0.04
   drift_speed: float = 0.01
@@ -93,7 +95,7 @@ def corrupt(ground_truth, valid, skeleton: skeletons.Skeleton, rng: np.random.Ge
   truth = np.where(valid[..., None], ground_truth, np.nan).astype(np.float64)
   if severity <= 0:
     return truth.astype(np.float32), valid.astype(np.float32)
-  size = heldout_errors.person_size(ground_truth, valid)
+  size = skeletons.person_size(ground_truth, valid)
   s = severity * np.asarray(sizes, np.float64)
   out = truth.copy()
   bad = np.zeros((time, joints), bool)
@@ -162,7 +164,7 @@ def corrupt_random(ground_truth, valid, skeleton, rng, family: Family = Family()
   if rng.random() < family.clean_fraction:
     severity = 0.0
   else:
-    severity = rng.uniform(0.05, 1.0)
+    severity = 0.05 + 0.95 * rng.random() ** family.severity_power
   return corrupt(ground_truth, valid, skeleton, rng, severity, rng.random(9), family)
 
 

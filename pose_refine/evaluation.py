@@ -45,24 +45,36 @@ def run_baseline(name: str, params: dict, videos) -> list[np.ndarray]:
   return [function(v["poses"], v["confidence"], **params) for v in videos]
 
 
-def tune_baselines(videos, skeleton: skeletons.Skeleton, threshold: float = 20.0):
+def tune_baselines(videos, skeleton: skeletons.Skeleton, threshold: float = 20.0,
+                   objective=None):
   """Grid-searches every baseline's parameters on `videos` (a validation split).
 
+  Args:
+    videos: dicts with "poses", "confidence", "ground_truth", "ground_truth_valid".
+    skeleton: their joints (for the default objective).
+    threshold: pixels, for the default objective.
+    objective: callable(predictions, videos) -> value to maximise; default:
+      the PCK@threshold Average.
+
   Returns:
-    {name: (best params, PCK@threshold Average on `videos`)}; ties go to the
-    first setting in grid order.
+    {name: (best params, objective on `videos`)}; ties go to the first
+    setting in grid order.
   """
-  truth, valid = ground_truth(videos)
+  if objective is None:
+    truth, valid = ground_truth(videos)
+
+    def objective(predictions, videos):
+      errors = metrics.joint_errors(np.concatenate(predictions), truth)
+      return metrics.pck_per_group(errors, valid, threshold, skeleton)["Average"]
+
   tuned = {}
   for name, (_, grid) in baselines.BASELINES.items():
     best = None
     for values in itertools.product(*grid.values()):
       params = dict(zip(grid, values))
-      refined = np.concatenate(run_baseline(name, params, videos))
-      errors = metrics.joint_errors(refined, truth)
-      average = metrics.pck_per_group(errors, valid, threshold, skeleton)["Average"]
-      if best is None or average > best[1]:
-        best = (params, average)
+      value = objective(run_baseline(name, params, videos), videos)
+      if best is None or value > best[1]:
+        best = (params, value)
     tuned[name] = best
   return tuned
 

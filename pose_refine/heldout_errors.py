@@ -23,24 +23,11 @@ confidence 1, 1 "mild" (what a good estimator gives), 2 "medium", 3 "hard",
   (high on corrupt joints) a fixed share of the time.
 """
 
-import warnings
-
 import numpy as np
 
 from pose_refine import skeletons
 
 LEVELS = {"clean": 0.0, "mild": 1.0, "medium": 2.0, "hard": 3.0, "very_hard": 4.0}
-
-
-def person_size(ground_truth: np.ndarray, valid: np.ndarray) -> float:
-  """Median over frames of the ground-truth box's longer side, pixels."""
-  points = np.where(valid[..., None], ground_truth, np.nan)
-  with warnings.catch_warnings():
-    warnings.simplefilter("ignore", RuntimeWarning)  # Frames without labels.
-    sides = np.nanmax(points, 1) - np.nanmin(points, 1)
-    longer = np.nanmax(sides, -1)
-  longer = longer[np.isfinite(longer) & (longer > 0)]
-  return float(np.median(longer)) if longer.size else 100.0
 
 
 def _run_mask(rng, time: int, count: int, rate: float, lengths: tuple[int, int]):
@@ -89,7 +76,7 @@ def corrupt(
   truth = np.where(valid[..., None], ground_truth, np.nan).astype(np.float64)
   if level <= 0:
     return truth.astype(np.float32), valid.astype(np.float32)
-  size = person_size(ground_truth, valid)
+  size = skeletons.person_size(ground_truth, valid)
   out = truth.copy()
   corrupt_mask = np.zeros((time, joints), bool)
 
@@ -143,23 +130,3 @@ def corrupt(
   out[missing] = np.nan
   confidence[missing] = 0.0
   return out.astype(np.float32), confidence.astype(np.float32)
-
-
-def resample(ground_truth: np.ndarray, valid: np.ndarray, factor: float):
-  """A track at `factor` times its frame rate (2: 30 -> 60 fps; 0.5: 30 -> 15 fps).
-
-  Frames are linearly interpolated between labelled neighbours; a new frame
-  is valid where both neighbours are.
-  """
-  time = ground_truth.shape[0]
-  new_time = max(int(round((time - 1) * factor)) + 1, 1)
-  positions = np.arange(new_time) / factor
-  lower = np.clip(np.floor(positions).astype(int), 0, time - 1)
-  upper = np.clip(lower + 1, 0, time - 1)
-  weight = (positions - lower)[:, None, None]
-  exact = np.isclose(weight[:, 0, 0], 0.0)
-  new_valid = valid[lower] & (valid[upper] | exact[:, None])
-  start, end = ground_truth[lower], ground_truth[upper]
-  poses = np.where(exact[:, None, None], start, (1 - weight) * start + weight * end)
-  poses = np.where(new_valid[..., None], poses, np.nan)
-  return poses.astype(np.float32), new_valid

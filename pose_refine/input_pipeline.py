@@ -19,7 +19,6 @@ import tensorflow_datasets as tfds
 from jax.experimental import multihost_utils
 
 from pose_refine import corruption
-from pose_refine import heldout_errors
 from pose_refine import skeletons
 from pose_refine import windows
 
@@ -212,7 +211,7 @@ def resample_videos(videos, rate_factors) -> list[dict[str, np.ndarray]]:
     for video in videos:
       truth, valid = video["ground_truth"], video["ground_truth_valid"].astype(bool)
       if factor != 1.0:
-        truth, valid = heldout_errors.resample(truth, valid, factor)
+        truth, valid = windows.resample(truth, valid, factor)
       out.append({"ground_truth": truth, "ground_truth_valid": valid, "poses": truth,
                   "confidence": valid.astype(np.float32)})
   return out

@@ -12,16 +12,16 @@ of the person's box (per sequence, then averaged over sequences), the mean
 joint error in pixels and the acceleration error in px/frame^2.
 """
 
-import itertools
 from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from pose_refine import baselines
 from pose_refine import corruption
+from pose_refine import evaluation
 from pose_refine import heldout_errors
 from pose_refine import metrics
 from pose_refine import skeletons
+from pose_refine import windows
 
 FAMILIES = ("heldout", "train")
 METRICS = ("pck@0.05", "pck@0.1", "mean_error", "accel_error")
@@ -39,7 +39,7 @@ def make_clips(videos, skeleton: skeletons.Skeleton, family: str, level: float,
   for index, video in enumerate(videos):
     truth, valid = video["ground_truth"], video["ground_truth_valid"].astype(bool)
     if rate_factor != 1.0:
-      truth, valid = heldout_errors.resample(truth, valid, rate_factor)
+      truth, valid = windows.resample(truth, valid, rate_factor)
     rng = np.random.default_rng(
         [FAMILIES.index(family), int(level * 100), int(rate_factor * 100), seed, index])
     if family == "heldout":
@@ -90,45 +90,31 @@ def scores(predictions: Sequence[np.ndarray], clips) -> dict[str, float]:
   }
 
 
-def run_filter(name: str, params: dict, clips) -> list[np.ndarray]:
-  function, _ = baselines.BASELINES[name]
-  return [function(c["poses"], c["confidence"], **params) for c in clips]
+def tune_filters(clips, objective: str = "pck@0.05") -> dict[str, tuple[dict, float]]:
+  """Each filter's best grid setting on `clips` by `objective`: {name: (params, value)}."""
+  return evaluation.tune_baselines(
+      clips, None, objective=lambda predictions, clips: scores(predictions, clips)[objective])
 
 
-def tune_filters(clips, objective: str = "pck@0.05") -> dict[str, dict]:
-  """Each filter's grid setting with the best `objective` on `clips` (ties: first)."""
-  tuned = {}
-  for name, (_, grid) in baselines.BASELINES.items():
-    best = None
-    for values in itertools.product(*grid.values()):
-      params = dict(zip(grid, values))
-      value = scores(run_filter(name, params, clips), clips)[objective]
-      if best is None or value > best[1]:
-        best = (params, value)
-    tuned[name] = best[0]
-  return tuned
-
-
-def compare(clips, models: dict[str, Callable], tuned: dict[str, dict] | None = None):
+def compare(clips, models: dict[str, Callable], tuned: dict | None = None):
   """Scores raw input, every filter and every model on the report half of `clips`.
 
   Args:
     clips: from `make_clips`.
     models: name -> callable(poses, confidence) -> [time, joints, 2] refined.
-    tuned: filter settings; default: tuned on the tune half of `clips`.
+    tuned: filter settings as `tune_filters` gives them; default: tuned on
+      the tune half of `clips`.
 
   Returns:
     ({method: METRICS}, tuned filter settings). "best_filter" repeats the
-    filter with the highest PCK@0.05 on the tune half.
+    filter with the highest PCK@0.05 on the tune half, with its "name".
   """
   tune, report = halves(clips)
   tuned = tuned or tune_filters(tune)
   results = {"raw": scores([c["poses"] for c in report], report)}
-  tune_scores = {}
-  for name, params in tuned.items():
-    results[name] = scores(run_filter(name, params, report), report)
-    tune_scores[name] = scores(run_filter(name, params, tune), tune)["pck@0.05"]
-  best = max(tune_scores, key=tune_scores.get)
+  for name, (params, _) in tuned.items():
+    results[name] = scores(evaluation.run_baseline(name, params, report), report)
+  best = max(tuned, key=lambda name: tuned[name][1])
   results["best_filter"] = dict(results[best], name=best)
   for name, refine in models.items():
     results[name] = scores([refine(c["poses"], c["confidence"]) for c in report], report)

@@ -1,6 +1,7 @@
 """Joint sets: names, left/right pairs, report groups and bones."""
 
 import dataclasses
+import warnings
 
 import numpy as np
 
@@ -45,6 +46,18 @@ def observed(keypoints, confidence) -> np.ndarray:
   The numpy twin of normalization.joint_validity (which runs inside the model).
   """
   return np.all(np.isfinite(keypoints), -1) & (np.asarray(confidence) > 0)
+
+
+def person_size(ground_truth: np.ndarray, valid: np.ndarray) -> float:
+  """Median over frames of the ground-truth box's longer side, pixels."""
+  points = np.where(valid[..., None], ground_truth, np.nan)
+  with warnings.catch_warnings():
+    warnings.simplefilter("ignore", RuntimeWarning)  # Frames without labels.
+    sides = np.nanmax(points, 1) - np.nanmin(points, 1)
+    longer = np.nanmax(sides, -1)
+  longer = longer[np.isfinite(longer) & (longer > 0)]
+  return float(np.median(longer)) if longer.size else 100.0
+
 
 
 def _make(name, joints, pairs, groups, bones=()):

@@ -7,13 +7,14 @@ from tests import conftest
 
 # docs/architecture.md's rows, top to bottom.
 ROWS = (
-    ("train", "evaluation", "refiner"),
+    ("train", "robustness", "evaluation", "refiner"),
     ("inference", "input_pipeline", "video", "keypoint_io", "baselines"),
-    ("models", "windows", "metrics", "noise", "synthetic", "checkpointing", "sharding",
+    ("models", "windows", "metrics", "noise", "corruption", "heldout_errors", "synthetic",
+     "checkpointing", "sharding",
      "tensorboard", "estimator"),
     ("normalization", "skeletons", "frames", "files"),
 )
-WITHIN_A_ROW = {("train", "evaluation")}
+WITHIN_A_ROW = {("train", "evaluation"), ("robustness", "evaluation")}
 
 
 def _project_imports(path: pathlib.Path) -> set[str]:

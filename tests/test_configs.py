@@ -1,5 +1,7 @@
 """Config variants parse; bad arguments name themselves."""
 
+import dataclasses
+
 import pytest
 
 from configs import common
@@ -54,13 +56,19 @@ def test_pretrained_eval_choices_keep_the_model_and_its_training_data():
 def test_shipped_model_was_trained_by_the_committed_config():
   from configs import pretrained  # pylint: disable=g-import-not-at-top
   from pose_refine import checkpointing  # pylint: disable=g-import-not-at-top
+  from pose_refine import models  # pylint: disable=g-import-not-at-top
   from pose_refine import refiner  # pylint: disable=g-import-not-at-top
 
   shipped = checkpointing.restore_config(refiner.DEFAULT_CHECKPOINT)
   config = pretrained.get_config()
   # The implementation is how, not what: both compute the same function.
   without = lambda model: {k: v for k, v in model.items() if k != "implementation"}
-  assert without(shipped["model"]) == without(config.model.to_dict())
+  # Fields added since then must hold the value the model had before them.
+  current = config.model.to_dict()
+  defaults = {f.name: f.default for f in dataclasses.fields(models.PoseCorrector)}
+  for key in set(current) - set(shipped["model"]):
+    assert current.pop(key) == defaults[key], key
+  assert without(shipped["model"]) == without(current)
   for key in ("skeleton", "window", "stride", "batch_size", "num_train_steps", "seed", "loss"):
     assert shipped[key] == config[key], key
   assert [(d["dataset"], d["split"]) for d in shipped["train_data"]] == [

@@ -7,6 +7,7 @@ from pose_refine import corruption
 from pose_refine import heldout_errors
 from pose_refine import robustness
 from pose_refine import skeletons
+from pose_refine import windows
 
 SKELETON = skeletons.get_skeleton("penn_action")
 
@@ -56,13 +57,13 @@ def test_resample_doubles_and_halves_the_frame_rate():
   track = _tracks(1, frames=31)[0]
   truth, valid = track["ground_truth"], track["ground_truth_valid"].copy()
   valid[10, 4] = False
-  fast, fast_valid = heldout_errors.resample(truth, valid, 2.0)
+  fast, fast_valid = windows.resample(truth, valid, 2.0)
   assert len(fast) == 61
   np.testing.assert_allclose(fast[::2][fast_valid[::2]], truth[valid], atol=1e-4)
   np.testing.assert_allclose(fast[1, 0], (truth[0, 0] + truth[1, 0]) / 2, atol=1e-4)
   # Frames between a labelled and an unlabelled one are unlabelled, and NaN.
   assert not fast_valid[19, 4] and not fast_valid[21, 4] and np.isnan(fast[21, 4]).all()
-  slow, slow_valid = heldout_errors.resample(truth, valid, 0.5)
+  slow, slow_valid = windows.resample(truth, valid, 0.5)
   assert len(slow) == 16
   np.testing.assert_array_equal(slow[slow_valid], truth[::2][valid[::2]])
 
