@@ -36,6 +36,10 @@ _FAMILIES = flags.DEFINE_list("families", ["heldout", "train"], "Error families.
 _LEVELS = flags.DEFINE_list("levels", ["0", "1", "2", "3", "4"], "Error levels (0 to 4).")
 _RATES = flags.DEFINE_list("rates", ["1"], "Frame-rate factors (2: 30 -> 60 fps).")
 _SPLIT = flags.DEFINE_string("split", None, "Split (default: config.final_eval_split).")
+_STUCK_JOINT = flags.DEFINE_string(
+    "stuck_joint", "left_wrist",
+    "Also measure how a joint held 100 px off at confidence 0.9 for 30 frames moves the "
+    "other joints (clean and mild held-out input); '' to skip.")
 flags.mark_flags_as_required(["config", "output"])
 
 _SEED = re.compile(r"_s\d+$")
@@ -82,6 +86,13 @@ def markdown(conditions: dict, summary: dict) -> str:
       rows.append([f"{group} ({runs} seeds)" if runs > 1 else group] + cells)
     parts.append(f"### {key} (best filter on the tune half: {best})\n\n"
                  + evaluation.markdown_table(header, rows) + "\n")
+  stuck = {k: v["effects"] for k, v in conditions.items() if "effects" in v}
+  if stuck:
+    names = list(next(iter(stuck.values())))
+    rows = [[name] + [f"{e[name]['mean']:.2f} (max {e[name]['max']:.2f})" for e in stuck.values()]
+            for name in names]
+    parts.append("### One joint held off, the others' added mean error (px, mean over clips "
+                 "(max))\n\n" + evaluation.markdown_table(["model"] + list(stuck), rows) + "\n")
   return "\n".join(parts)
 
 
@@ -135,13 +146,22 @@ def main(argv):
       for level in _LEVELS.value:
         key = f"{family}/rate={float(rate):g}/level={float(level):g}"
         clips = robustness.make_clips(videos, skeleton, family, float(level), float(rate))
-        tuned = previous.get(key, {}).get("tuned")
+        tuned = previous.get(key, {}).get("tuned")  # Filters tuned by an earlier run.
         tuned = {k: tuple(v) for k, v in tuned.items()} if tuned else None
         scores, tuned = robustness.compare(clips, models, tuned)
         conditions[key] = {"tuned": tuned, "scores": scores}
         print(f"{key}: " + ", ".join(
             f"{name} {values['pck@0.05']:.1f}" for name, values in scores.items()), flush=True)
-  summary = summarize(conditions)
+  if _STUCK_JOINT.value:
+    joint = skeleton.index(_STUCK_JOINT.value)
+    for level in (0.0, 1.0):
+      clips = robustness.halves(robustness.make_clips(videos, skeleton, "heldout", level))[1]
+      effects = {name: robustness.stuck_joint_effect(refine, clips, joint)
+                 for name, refine in models.items()}
+      conditions[f"stuck {_STUCK_JOINT.value}/level={level:g}"] = {"effects": effects}
+      print(f"stuck {_STUCK_JOINT.value}, level {level:g}: " + ", ".join(
+          f"{n} {e['mean']:.2f} (max {e['max']:.2f}) px" for n, e in effects.items()))
+  summary = summarize({k: v for k, v in conditions.items() if "scores" in v})
   files.write_text(record, json.dumps(conditions, indent=1))
   files.write_text(output / "robustness.md", markdown(conditions, summary))
   names = ["raw", "best_filter"] + sorted({_SEED.sub("", m) for m in models})

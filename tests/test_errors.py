@@ -106,3 +106,32 @@ def test_compare_tunes_on_one_half_and_reports_the_other():
   # Reusing the tuned settings gives the same scores.
   again, _ = robustness.compare(clips, {"identity": identity}, tuned)
   assert again == results
+
+
+def test_robustness_launcher_writes_tables_plot_and_reuses_tuned_filters(data_dir, tmp_path):
+  import json  # noqa: PLC0415
+  import subprocess  # noqa: PLC0415
+  import sys  # noqa: PLC0415
+
+  from tests import conftest  # noqa: PLC0415
+
+  command = [sys.executable, "-m", "launch.robustness", "--config=configs/synthetic.py:runlocal=True",
+             f"--config.data_dir={data_dir}", f"--output={tmp_path}", "--models=shipped=shipped",
+             "--families=heldout", "--levels=0,3", "--split=test"]
+  run = lambda: subprocess.run(command, cwd=conftest.ROOT, env=conftest.subprocess_env(),
+                               capture_output=True, text=True, timeout=600)
+  result = run()
+  assert result.returncode == 0, result.stderr[-2000:]
+  record = json.loads((tmp_path / "robustness.json").read_text())
+  hard = record["heldout/rate=1/level=3"]["scores"]
+  assert set(hard) >= {"raw", "best_filter", "shipped", "kalman_rts"}
+  assert hard["best_filter"]["pck@0.05"] > hard["raw"]["pck@0.05"]
+  assert record["heldout/rate=1/level=0"]["scores"]["raw"]["pck@0.05"] == 100.0
+  assert "stuck left_wrist/level=0" in record
+  table = (tmp_path / "robustness.md").read_text()
+  assert "| shipped |" in table and "One joint held off" in table
+  assert (tmp_path / "robustness.png").stat().st_size > 0
+  # A rerun reuses the tuned filter settings and gives the same scores.
+  assert run().returncode == 0
+  again = json.loads((tmp_path / "robustness.json").read_text())
+  assert again["heldout/rate=1/level=3"]["scores"] == hard
