@@ -72,20 +72,35 @@ def summarize(conditions: dict) -> dict:
   return out
 
 
+_LABELS = {"pck@0.05": "PCK@0.05 (%)", "pck@0.1": "PCK@0.1 (%)", "mean_error": "mean error (px)",
+           "accel_error": "acceleration error (px/frame^2)"}
+
+
 def markdown(conditions: dict, summary: dict) -> str:
-  """One table per condition: methods as rows, METRICS as columns."""
-  header = ["method", "PCK@0.05", "PCK@0.1", "mean error (px)", "accel error (px/f^2)"]
+  """Per family and frame rate, one table per metric: methods by level (mean ± std over seeds)."""
+  panels = {}
+  for key in summary:
+    family, rate, level = key.split("/")
+    panels.setdefault((family, rate), []).append((float(level.split("=")[1]), key))
   parts = []
-  for key, groups in summary.items():
-    best = conditions[key]["scores"]["best_filter"]["name"]
-    rows = []
-    for group, values in groups.items():
-      runs = values["pck@0.05"][2]
-      cells = [f"{values[m][0]:.2f} ± {values[m][1]:.2f}" if runs > 1 else f"{values[m][0]:.2f}"
-               for m in robustness.METRICS]
-      rows.append([f"{group} ({runs} seeds)" if runs > 1 else group] + cells)
-    parts.append(f"### {key} (best filter on the tune half: {best})\n\n"
-                 + evaluation.markdown_table(header, rows) + "\n")
+  for (family, rate), levels in panels.items():
+    levels.sort()
+    best = ", ".join(f"{level:g}: {conditions[key]['scores']['best_filter']['name']}"
+                     for level, key in levels)
+    parts.append(f"### {family} errors, frame rate x{rate.split('=')[1]} "
+                 f"(best filter by level, chosen on the tune half: {best})\n")
+    methods = list(summary[levels[0][1]])
+    for metric in robustness.METRICS:
+      rows = []
+      for method in methods:
+        cells = []
+        for _, key in levels:
+          mean, std, runs = summary[key].get(method, {}).get(metric, (np.nan, 0.0, 0))
+          cells.append(f"{mean:.2f} ± {std:.2f}" if runs > 1 else f"{mean:.2f}")
+        runs = summary[levels[0][1]][method][metric][2]
+        rows.append([f"{method} ({runs} seeds)" if runs > 1 else method] + cells)
+      header = [_LABELS[metric]] + [f"level {level:g}" for level, _ in levels]
+      parts.append(evaluation.markdown_table(header, rows) + "\n")
   stuck = {k: v["effects"] for k, v in conditions.items() if "effects" in v}
   if stuck:
     names = list(next(iter(stuck.values())))
@@ -120,7 +135,7 @@ def plot(summary: dict, path, methods) -> None:
       levels, pck, accel = zip(*points)
       axes[0, column].plot(levels, pck, "o-", label=method)
       axes[1, column].plot(levels, accel, "o-", label=method)
-    axes[0, column].set_title(f"{family} errors, {rate}")
+    axes[0, column].set_title(f"{family} errors, frame rate x{rate.split('=')[1]}")
     axes[0, column].set_ylabel("PCK@0.05 (%)")
     axes[1, column].set_ylabel("acceleration error (px/frame²)")
     axes[1, column].set_xlabel("error level (0 clean, 1 mild, 3 hard, 4 very hard)")

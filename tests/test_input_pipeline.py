@@ -138,3 +138,18 @@ def test_in_window_interpolation_reads_only_valid_frames():
   valid = np.array([[[False], [True], [False], [False], [True], [False]]])
   filled = np.asarray(normalization.fill_missing(jnp.asarray(points), jnp.asarray(valid)))
   np.testing.assert_allclose(filled[0, :, 0, 0], [10, 10, 20, 30, 40, 40])
+
+
+def test_worker_processes_give_the_same_batches():
+  import grain  # noqa: PLC0415
+  from absl import flags  # noqa: PLC0415
+
+  from pose_refine import corruption  # noqa: PLC0415
+
+  if not flags.FLAGS.is_parsed():
+    flags.FLAGS.mark_as_parsed()  # grain's workers read absl flags, as under launch.train.
+  corrupt = input_pipeline.Corrupt(SKELETON, corruption.Family())
+  loader = lambda: _loader(_videos(), corrupt=corrupt, corrupt_seed=3).to_iter_dataset()
+  plain = [b["poses"] for b in loader()]
+  workers = [b["poses"] for b in loader().mp_prefetch(grain.MultiprocessingOptions(num_workers=2))]
+  np.testing.assert_array_equal(np.stack(plain), np.stack(workers))
