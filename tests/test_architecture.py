@@ -7,6 +7,7 @@ from tests import conftest
 
 # docs/architecture.md's rows, top to bottom.
 ROWS = (
+    ("cli",),
     ("train", "robustness", "evaluation", "refiner"),
     ("inference", "input_pipeline", "video", "keypoint_io", "baselines", "demo"),
     ("models", "windows", "metrics", "noise", "corruption", "heldout_errors", "synthetic",
