@@ -41,6 +41,8 @@ _OVERLAY = flags.DEFINE_string(
     "overlay", "", "Overlay video (.mp4) or frame folder (default: <output>_overlay.mp4).")
 _STRIDE = flags.DEFINE_integer("stride", 0, "Frames between windows (0: the model's).")
 _FILL = flags.DEFINE_bool("fill_missing", True, "Give missing joints refined positions.")
+_FILLED_SCORE = flags.DEFINE_float(
+    "filled_score", 0.0, "Score of filled joints (0: they stay marked missing; e.g. 0.01).")
 flags.mark_flags_as_required(["input", "output"])
 
 
@@ -60,7 +62,7 @@ def main(argv):
         skeleton=_SKELETON.value or None, input_format=_FORMAT.value,
         output_format=_OUTPUT_FORMAT.value, video_path=_VIDEO.value or None,
         overlay=_OVERLAY.value or None, stride=_STRIDE.value or None,
-        fill_missing=_FILL.value, progress=bars)
+        fill_missing=_FILL.value, filled_score=_FILLED_SCORE.value, progress=bars)
   except (keypoint_io.KeypointFileError, checkpointing.CheckpointError, FileNotFoundError,
           ValueError, OSError) as error:
     print(f"refine: error: {error}", file=sys.stderr, flush=True)

@@ -117,7 +117,7 @@ def _refine(args) -> str:
         args.input, args.output, checkpoint=args.checkpoint, skeleton=args.skeleton,
         input_format=args.format, output_format=args.output_format, video_path=args.video,
         overlay=args.overlay, stride=args.stride, fill_missing=args.fill_missing,
-        progress=bars)
+        filled_score=args.filled_score, progress=bars)
   except (keypoint_io.KeypointFileError, checkpointing.CheckpointError, FileNotFoundError,
           ValueError, OSError) as error:
     raise BadInput(str(error)) from error
@@ -215,6 +215,10 @@ def _parser() -> argparse.ArgumentParser:
   refine.add_argument("--no-fill-missing", dest="fill_missing", action="store_false",
                       help="leave missing joints missing instead of giving them refined "
                            "positions (their score stays 0 either way)")
+  refine.add_argument("--filled-score", type=float, default=0.0, metavar="S",
+                      help="score written for missing joints that were given positions "
+                           "(default: 0, they stay marked missing; e.g. 0.01 makes tools that "
+                           "drop score-0 joints keep them)")
   refine.set_defaults(run=_refine)
 
   estimate = commands.add_parser(

@@ -148,3 +148,27 @@ def test_demo_writes_an_overlay(tmp_path, capsys, monkeypatch):
   assert "overlay ->" in capsys.readouterr().out
   assert np.load(tmp_path / "demo" / "refined.npy").shape == (24, 13, 3)
   assert frames.frame_count(str(tmp_path / "demo" / "overlay.mp4"))[0] == 24
+
+
+@pytest.mark.parametrize("filled_score", [None, 0.05])
+def test_filled_joints_get_the_filled_score(filled_score, tmp_path, capsys, monkeypatch):
+  monkeypatch.setattr(cli, "quiet_libraries", lambda verbosity: None)
+  walk = np.cumsum(RNG.normal(0, 2, (40, 1, 2)), 0) + 300 + RNG.normal(0, 40, (1, JOINTS, 2))
+  keypoints = np.concatenate([walk, np.full((40, JOINTS, 1), 0.9)], -1).astype(np.float32)
+  keypoints[10:14, 9] = [0.0, 0.0, 0.0]  # A gap in the left wrist: missing, score 0.
+  np.save(tmp_path / "poses.npy", keypoints)
+  extra = [] if filled_score is None else ["--filled-score", str(filled_score)]
+  assert cli.main(["refine", str(tmp_path / "poses.npy"), str(tmp_path / "out.npy"), *extra]) == 0
+  refined = np.load(tmp_path / "out.npy")
+  assert np.isfinite(refined[10:14, 9, :2]).all()  # Filled either way.
+  np.testing.assert_array_equal(refined[10:14, 9, 2], np.float32(filled_score or 0.0))
+  np.testing.assert_array_equal(np.delete(refined[..., 2], 9, 1), np.float32(0.9))  # Unchanged.
+
+
+def test_filled_score_outside_0_1_is_bad_input(tmp_path, capsys, monkeypatch):
+  monkeypatch.setattr(cli, "quiet_libraries", lambda verbosity: None)
+  _npy(tmp_path / "poses.npy")
+  assert cli.main(["refine", str(tmp_path / "poses.npy"), str(tmp_path / "out.npy"),
+                   "--filled-score", "2"]) == 2
+  assert "filled_score is 2.0" in capsys.readouterr().err
+  assert not (tmp_path / "out.npy").exists()
