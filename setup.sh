@@ -9,7 +9,9 @@ cd "$(dirname "$0")"
 requirements="${1:-requirements.txt}"
 venv="${2:-.venv}"
 python="${PYTHON:-python3}"
-stamp="$venv/.installed-$(cat "$requirements" requirements*.txt | sha256sum | cut -c1-16)"
+# The stamp covers the requirements file and the files it includes (-r), nothing else, so
+# editing one environment's pins does not reinstall the other.
+stamp="$venv/.installed-$(cat "$requirements" $(sed -n 's/^-r //p' "$requirements") | sha256sum | cut -c1-16)"
 if [ ! -f "$stamp" ]; then
   echo "Setting up $venv from $requirements ..." >&2
   [ -x "$venv/bin/python" ] || "$python" -m venv "$venv"

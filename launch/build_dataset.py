@@ -23,7 +23,9 @@ def main(argv):
     raise app.UsageError(f"Unexpected arguments: {argv[1:]}")
   import tensorflow_datasets as tfds  # pylint: disable=g-import-not-at-top
 
-  import datasets  # noqa: F401  pylint: disable=g-import-not-at-top,unused-import
+  from pose_refine import datasets  # pylint: disable=g-import-not-at-top
+
+  datasets.register()
 
   builder = tfds.builder(_DATASET.value, data_dir=_DATA_DIR.value, file_format="array_record")
   builder.download_and_prepare(

@@ -1,9 +1,8 @@
 """Start-up shared by the launchers: determinism flags, caches, multi-host."""
 
 import os
-import sys
-import time
 
+from absl import flags as absl_flags
 from absl import logging
 
 _GPU_DETERMINISM_FLAGS = "--xla_gpu_deterministic_ops=true"
@@ -17,13 +16,15 @@ def _quiet_libraries(record) -> bool:
   return record.levelno > 20 or not any(f"/{n}/" in record.pathname for n in noisy)
 
 
-def setup(config=None) -> None:
+def setup(config=None, quiet: bool = False) -> None:
   """Prepares JAX before its backend starts.
 
   With `config.deterministic`, GPU programs use deterministic reductions and
   scatters (slower, bit-reproducible on the same GPU model and software).
   Also turns on the persistent compilation cache and, when the environment
-  describes several processes, starts multi-process JAX.
+  describes several processes, starts multi-process JAX. Logs at INFO, or
+  with `quiet` (tools for users, not research runs) at absl's --verbosity
+  (default: warnings only, so no backend probes; --verbosity=0 for INFO).
   """
   if config is not None and config.deterministic:
     flags = os.environ.get("XLA_FLAGS", "")
@@ -41,37 +42,11 @@ def setup(config=None) -> None:
   from pose_refine import sharding  # pylint: disable=g-import-not-at-top
 
   sharding.initialize_distributed()
-  logging.set_verbosity(logging.INFO)
+  verbosity = absl_flags.FLAGS["verbosity"]
+  if verbosity.present:
+    logging.set_verbosity(verbosity.value if quiet else max(logging.INFO, verbosity.value))
+  else:
+    logging.set_verbosity(logging.WARNING if quiet else logging.INFO)
   logging.get_absl_handler().addFilter(_quiet_libraries)
   logging.info("JAX %s on %s: %d devices.", jax.__version__, jax.default_backend(),
                jax.device_count())
-
-
-class ProgressBar:
-  """A one-line progress bar on stderr, redrawn at most ten times a second."""
-
-  def __init__(self, label: str, total: int, unit: str = "", enabled: bool = True):
-    self.label, self.total, self.unit = label, max(total, 1), unit
-    self.enabled = enabled
-    self._start = time.monotonic()
-    self._drawn = 0.0
-
-  def update(self, done: int, total: int | None = None) -> None:
-    del total  # The bar's own total counts every part of the job.
-    now = time.monotonic()
-    if not self.enabled or (now - self._drawn < 0.1 and done < self.total):
-      return
-    self._drawn = now
-    fraction = min(done / self.total, 1.0)
-    filled = int(30 * fraction)
-    rate = done / max(now - self._start, 1e-9)
-    sys.stderr.write(
-        f"\r{self.label} [{'#' * filled}{'.' * (30 - filled)}] {100 * fraction:3.0f}% "
-        f"{done}/{self.total} {self.unit} ({rate:,.0f}/s)"
-    )
-    sys.stderr.flush()
-
-  def close(self) -> None:
-    if self.enabled and self._drawn:
-      sys.stderr.write("\n")
-      sys.stderr.flush()

@@ -13,7 +13,8 @@ Each track (COCO track_id, OpenPose person_id) is refined on its own; frames
 where a track is absent stay absent. With --video (a video file or a folder
 of frames), an overlay is drawn: initial estimate red, refined yellow.
 
-Exit status 2 for bad input, with a message naming it.
+Exit status 2 for bad input, with a message naming it. Quiet by default (--verbosity=0
+for information lines). Installed, the same is `pose-refine refine IN OUT`.
 """
 
 import sys
@@ -40,41 +41,35 @@ _OVERLAY = flags.DEFINE_string(
     "overlay", "", "Overlay video (.mp4) or frame folder (default: <output>_overlay.mp4).")
 _STRIDE = flags.DEFINE_integer("stride", 0, "Frames between windows (0: the model's).")
 _FILL = flags.DEFINE_bool("fill_missing", True, "Give missing joints refined positions.")
+_FILLED_SCORE = flags.DEFINE_float(
+    "filled_score", 0.0, "Score of filled joints (0: they stay marked missing; e.g. 0.01).")
 flags.mark_flags_as_required(["input", "output"])
 
 
 def main(argv):
   if len(argv) > 1:
     raise app.UsageError(f"Unexpected arguments: {argv[1:]}")
-  common.setup()
+  common.setup(quiet=True)
   from pose_refine import checkpointing  # pylint: disable=g-import-not-at-top
+  from pose_refine import cli  # pylint: disable=g-import-not-at-top
   from pose_refine import keypoint_io  # pylint: disable=g-import-not-at-top
   from pose_refine import refiner  # pylint: disable=g-import-not-at-top
 
-  bars = {}
-
-  def progress(stage, done, total):
-    if stage not in bars:
-      unit = "windows" if stage == "refining" else "frames"
-      bars[stage] = common.ProgressBar(stage, total, unit=unit, enabled=total >= 200)
-    bars[stage].update(done)
-
+  bars = cli.ProgressBars()
   try:
     summary = refiner.refine_file(
         _INPUT.value, _OUTPUT.value, checkpoint=_CHECKPOINT.value or None,
         skeleton=_SKELETON.value or None, input_format=_FORMAT.value,
         output_format=_OUTPUT_FORMAT.value, video_path=_VIDEO.value or None,
         overlay=_OVERLAY.value or None, stride=_STRIDE.value or None,
-        fill_missing=_FILL.value, progress=progress)
+        fill_missing=_FILL.value, filled_score=_FILLED_SCORE.value, progress=bars)
   except (keypoint_io.KeypointFileError, checkpointing.CheckpointError, FileNotFoundError,
           ValueError, OSError) as error:
     print(f"refine: error: {error}", file=sys.stderr, flush=True)
     sys.exit(2)
   finally:
-    for bar in bars.values():
-      bar.close()
+    bars.close()
   print(summary, flush=True)
-
 
 if __name__ == "__main__":
   app.run(main)

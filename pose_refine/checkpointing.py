@@ -177,11 +177,32 @@ def restore_config(directory) -> dict:
   return config["config"]
 
 
+COMMIT_MARKER, COMMIT_MESSAGE = "commit_success.txt", "Checkpoint commit was successful."
+# Config entries that name folders of the machine that trained.
+MACHINE_PATHS = ("manual_dir", "data_dir", "init_from", "workdir")
+
+
+def without_machine_paths(tree):
+  """A JSON config whose absolute folders (MACHINE_PATHS entries) keep only their last name.
+
+  "/home/me/data/penn_action" -> "penn_action": the data set stays readable,
+  the training machine's layout (user names, mounts) does not ship.
+  """
+  if isinstance(tree, list):
+    return [without_machine_paths(value) for value in tree]
+  if not isinstance(tree, dict):
+    return tree
+  return {key: (os.path.basename(value.rstrip("/\\")) if key in MACHINE_PATHS and
+                isinstance(value, str) and os.path.isabs(value) else without_machine_paths(value))
+          for key, value in tree.items()}
+
+
 def export(directory, step: int, params, config) -> None:
   """Writes parameters and config only (no optimiser or data state), e.g. to ship.
 
   The result loads with `restore_config` and `restore_params` like a run's
-  checkpoints, at a third of their size.
+  checkpoints, at a third of their size. The config keeps no absolute
+  folder of the training machine (see `without_machine_paths`).
   """
   manager = ocp.CheckpointManager(
       _absolute(directory),
@@ -191,10 +212,15 @@ def export(directory, step: int, params, config) -> None:
   )
   manager.save(step, args=ocp.args.Composite(
       state=ocp.args.StandardSave({"params": params}),
-      config=ocp.args.JsonSave(json.loads(config.to_json_best_effort())),
+      config=ocp.args.JsonSave(without_machine_paths(json.loads(config.to_json_best_effort()))),
   ), force=True)
   manager.wait_until_finished()
   manager.close()
+  # Orbax's commit markers record the absolute folder written to; only their presence counts.
+  step_directory = _absolute(directory) / str(step)
+  for folder in (step_directory, step_directory / "state", step_directory / "config"):
+    if (folder / COMMIT_MARKER).exists():
+      (folder / COMMIT_MARKER).write_text(COMMIT_MESSAGE)
 
 
 def abstract_like(tree):

@@ -42,7 +42,9 @@ def load_split(
   Returns:
     One dict of numpy arrays per video, in the data set's stored order.
   """
-  import datasets  # noqa: F401  Registers the project's builders.
+  from pose_refine import datasets  # pylint: disable=g-import-not-at-top
+
+  datasets.register()
 
   builder = tfds.builder(name, data_dir=data_dir or None, file_format="array_record")
   download_config = tfds.download.DownloadConfig(manual_dir=manual_dir or None)

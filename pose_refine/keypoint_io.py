@@ -19,6 +19,7 @@ people per frame need track ids (COCO "track_id", OpenPose "person_id").
 import dataclasses
 import json
 import os
+import zipfile
 from typing import Any
 
 import numpy as np
@@ -77,9 +78,9 @@ def detect_format(path: str) -> str:
     return "npy"
   if suffix == ".npz":
     if os.path.exists(path):
-      with np.load(path, allow_pickle=False) as data:
-        if "landmark_names" in data.files and "estimator" in data.files:
-          return "estimator"
+      names = _load_arrays(path, "npz").keys()
+      if "landmark_names" in names and "estimator" in names:
+        return "estimator"
     return "npz"
   raise KeypointFileError(
       f"{path}: cannot tell the format from the name; expected a .json (COCO results), "
@@ -183,7 +184,7 @@ def _read_openpose(path) -> KeypointFile:
       with open(os.path.join(path, name)) as f:
         document = json.load(f)
       people = document["people"]
-    except (OSError, json.JSONDecodeError, KeyError, TypeError) as error:
+    except (OSError, json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError) as error:
       raise KeypointFileError(
           f"{os.path.join(path, name)}: not an OpenPose JSON file with a 'people' list "
           f"({type(error).__name__}: {error}).") from error
@@ -230,16 +231,47 @@ def _dense_track(path, array, confidence=None) -> Track:
   return Track(None, np.arange(len(points)), points, scores)
 
 
-def _read_arrays(path, kind) -> KeypointFile:
+# What each array format is, for messages; the first bytes every such file starts with.
+_ARRAY_FILES = {
+    "npy": ("a numpy .npy array (numpy.save)", b"\x93NUMPY"),
+    "npz": ("a numpy .npz archive (numpy.savez: a zip of .npy arrays)", b"PK\x03\x04"),
+}
+
+
+def _load_arrays(path, kind) -> dict[str, np.ndarray]:
+  """Every array of an .npy ("keypoints") or .npz file, read without unpickling.
+
+  Raises:
+    KeypointFileError: naming the file and what it should have been. numpy's
+      own messages are not passed on: for bytes that are not an array file
+      they suggest loading with allow_pickle, which would run code from the file.
+  """
+  kind = "npz" if kind == "estimator" else kind
+  expected, magic = _ARRAY_FILES[kind]
   try:
-    data = np.load(path, allow_pickle=False)
-  except (OSError, ValueError) as error:
-    raise KeypointFileError(f"{path}: not a readable {kind} file ({error}).") from error
+    with open(path, "rb") as f:
+      start = f.read(len(magic))
+    if start != magic:
+      raise KeypointFileError(f"{path}: not {expected}; its first bytes are {start!r}.")
+    if kind == "npy":
+      return {"keypoints": np.load(path, allow_pickle=False)}
+    with np.load(path, allow_pickle=False) as data:
+      return {name: data[name] for name in data.files}
+  except KeypointFileError:
+    raise
+  except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:
+    reason = ("it holds Python objects, not numbers" if "pickle" in str(error)
+              else f"{type(error).__name__}: {error}")
+    raise KeypointFileError(
+        f"{path}: not a readable {expected}, truncated or damaged ({reason}).") from error
+
+
+def _read_arrays(path, kind) -> KeypointFile:
+  arrays = _load_arrays(path, kind)
   if kind == "npy":
+    data = arrays["keypoints"]
     return KeypointFile(path, "npy", np.shape(data)[-2] if np.ndim(data) == 3 else 0,
                         [_dense_track(path, data)], extra={"width": np.shape(data)[-1]})
-  with data:
-    arrays = {k: data[k] for k in data.files}
   if "keypoints" in arrays:
     keypoints = arrays["keypoints"]
   elif len(arrays) == 1:

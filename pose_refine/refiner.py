@@ -120,7 +120,7 @@ class Refiner:
 
   def refine_tracks(self, tracks: list[keypoint_io.Track], skeleton: skeletons.Skeleton, *,
                     fill_missing: bool = True, stride: int | None = None,
-                    progress=None) -> list[keypoint_io.Track]:
+                    filled_score: float = 0.0, progress=None) -> list[keypoint_io.Track]:
     """Refines each track of a keypoint file on its own (see `refine_track`).
 
     A track is refined over its whole span, the frames where it is absent
@@ -131,8 +131,15 @@ class Refiner:
       skeleton: the tracks' joint set.
       fill_missing: give missing joints refined positions.
       stride: frames between windows (default: the checkpoint's).
+      filled_score: the score of joints that were missing and were given
+        positions (see `refine_file`).
       progress: optional callable(done_windows, total_windows) over all tracks.
+
+    Raises:
+      ValueError: if `filled_score` is outside [0, 1].
     """
+    if not 0.0 <= filled_score <= 1.0:
+      raise ValueError(f"filled_score is {filled_score}; expected a score in [0, 1].")
     spans = [(int(t.frames.min()), int(t.frames.max()) + 1) for t in tracks]
     counts = [self.windows(end - start, stride) for start, end in spans]
     refined, done = [], 0
@@ -145,8 +152,10 @@ class Refiner:
       out = self.refine_track(points, scores, skeleton, fill_missing=fill_missing,
                               stride=stride, progress=report)
       done += count
-      refined.append(keypoint_io.Track(track.track_id, track.frames, out[track.frames - start],
-                                       track.confidence))
+      out = out[track.frames - start]
+      filled = ~np.isfinite(track.keypoints).all(-1) & np.isfinite(out).all(-1)
+      confidence = np.where(filled, np.float32(filled_score), track.confidence)
+      refined.append(keypoint_io.Track(track.track_id, track.frames, out, confidence))
     return refined
 
 
@@ -217,7 +226,7 @@ def refine_file(input: str, output: str, *,  # pylint: disable=redefined-builtin
                 skeleton: str | None = None, input_format: str | None = None,
                 output_format: str | None = None, video_path: str | None = None,
                 overlay: str | None = None, stride: int | None = None,
-                fill_missing: bool = True, progress=None) -> str:
+                fill_missing: bool = True, filled_score: float = 0.0, progress=None) -> str:
   """Refines every track of a keypoint file and writes them in kind, atomically.
 
   Args:
@@ -234,6 +243,12 @@ def refine_file(input: str, output: str, *,  # pylint: disable=redefined-builtin
       <output>_overlay.mp4.
     stride: frames between windows (default: the model's).
     fill_missing: give missing joints refined positions (else they stay missing).
+    filled_score: the score written for those filled joints. 0 (the default)
+      keeps them marked missing, as the estimator had them: a score is the
+      estimator's confidence, and the model's fill has none. Tools that drop
+      score-0 joints also drop the fill; a small positive score (e.g. 0.01),
+      below any estimator's detection threshold, makes them keep it while
+      saying "filled, not seen".
     progress: optional callable(stage, done, total), stage "refining"
       (windows) or "overlay" (frames).
 
@@ -259,7 +274,7 @@ def refine_file(input: str, output: str, *,  # pylint: disable=redefined-builtin
   model = load(checkpoint)
   refined = model.refine_tracks(
       source.tracks, joint_set, fill_missing=fill_missing, stride=stride,
-      progress=progress and functools.partial(progress, "refining"))
+      filled_score=filled_score, progress=progress and functools.partial(progress, "refining"))
   keypoint_io.write(source, refined, output, output_format)
   summary = (f"Refined {len(refined)} track(s), {sum(len(t.frames) for t in source.tracks)} "
              f"poses of {joint_set.num_joints} joints ({joint_set.name}) with "

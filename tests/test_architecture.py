@@ -7,11 +7,12 @@ from tests import conftest
 
 # docs/architecture.md's rows, top to bottom.
 ROWS = (
+    ("cli",),
     ("train", "robustness", "evaluation", "refiner"),
-    ("inference", "input_pipeline", "video", "keypoint_io", "baselines"),
+    ("inference", "input_pipeline", "video", "keypoint_io", "baselines", "demo"),
     ("models", "windows", "metrics", "noise", "corruption", "heldout_errors", "synthetic",
      "checkpointing", "sharding",
-     "tensorboard", "estimator"),
+     "tensorboard", "estimator", "datasets"),
     ("normalization", "skeletons", "frames", "files"),
 )
 WITHIN_A_ROW = {("train", "evaluation"), ("robustness", "evaluation")}

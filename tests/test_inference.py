@@ -1,5 +1,8 @@
 """Loading trained models: checkpoint configs of older code load under today's names."""
 
+import os
+import pathlib
+
 import jax.numpy as jnp
 import ml_collections
 import pytest
@@ -25,3 +28,33 @@ def test_old_config_keys_are_mapped(tmp_path, old, expected):
   loaded = inference.load_config(tmp_path / "model")
   assert loaded.fill_missing is expected
   assert "fill_gaps" not in loaded and loaded.window == 8
+
+
+def _strings(tree):
+  if isinstance(tree, dict):
+    return [s for value in tree.values() for s in _strings(value)]
+  if isinstance(tree, list):
+    return [s for value in tree for s in _strings(value)]
+  return [tree] if isinstance(tree, str) else []
+
+
+def test_shipped_checkpoint_names_no_folder_of_the_training_machine():
+  config = checkpointing.restore_config(refiner.DEFAULT_CHECKPOINT)
+  assert not [s for s in _strings(config) if os.path.isabs(s)]
+  markers = list(pathlib.Path(refiner.DEFAULT_CHECKPOINT).rglob(checkpointing.COMMIT_MARKER))
+  assert markers and not [m for m in markers if "/" in m.read_text()]
+
+
+def test_export_keeps_only_the_names_of_machine_folders(tmp_path):
+  config = ml_collections.ConfigDict({
+      "window": 8, "manual_dir": "/home/someone/data/penn_action/", "data_dir": "",
+      "train_data": [{"dataset": "youtube_pose/weak", "manual_dir": "/mnt/yt/youtube_pose"}],
+      "dataset": "penn_action"})
+  checkpointing.export(tmp_path / "model", 1, {"w": jnp.zeros(2)}, config)
+  saved = checkpointing.restore_config(tmp_path / "model")
+  assert saved["manual_dir"] == "penn_action" and saved["data_dir"] == ""
+  assert saved["train_data"][0] == {"dataset": "youtube_pose/weak", "manual_dir": "youtube_pose"}
+  markers = list((tmp_path / "model").rglob(checkpointing.COMMIT_MARKER))
+  assert markers and not [m for m in markers if str(tmp_path) in m.read_text()]
+  restored = checkpointing.restore_params(tmp_path / "model", {"w": jnp.zeros(2)})
+  assert restored["w"].shape == (2,)

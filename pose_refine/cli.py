@@ -1,0 +1,263 @@
+"""pose-refine: the console script (refine, estimate, demo); calls the library.
+
+The absl launchers in launch/ stay for research runs; this is the command a
+practitioner installs with `pip install .`.
+"""
+
+import argparse
+import logging
+import os
+import shutil
+import subprocess
+import sys
+import warnings
+
+DESCRIPTION = """\
+Correct 2D human pose estimates in videos with a trained sequence-to-sequence
+model (the shipped one by default). Keypoints of any estimator go in; the same
+file format comes out, refined.
+"""
+
+EPILOG = """\
+commands:
+  refine IN OUT       refine a keypoint file: COCO results JSON, a folder of
+                      OpenPose JSON files, the estimator's .npz, or a plain
+                      .npy/.npz array [frames, joints, 2 or 3]. OUT is written
+                      in IN's format, atomically (a failed run leaves nothing).
+                      With --video, also draw an overlay: estimate red,
+                      refined yellow.
+  estimate VIDEO OUT  run the MediaPipe estimator on a video file or a folder
+                      of frames and write its keypoints (.npz). MediaPipe
+                      needs its own environment (see ENVIRONMENT).
+  demo [DIR]          write a synthetic clip with simulated estimator errors,
+                      refine it and draw the overlay; no download.
+
+examples:
+  pose-refine refine results.json refined.json
+  pose-refine refine openpose_json/ refined_json/ --video clip.mp4 --overlay overlay.mp4
+  pose-refine refine poses.npy refined.npy --skeleton coco
+  pose-refine estimate clip.mp4 keypoints.npz && pose-refine refine keypoints.npz refined.npz
+  pose-refine demo /tmp/demo
+
+environment:
+  POSE_REFINE_ESTIMATOR_PYTHON
+                      the python of the estimator environment (default:
+                      .venv-estimator/bin/python of the clone pose_refine
+                      was installed from; create it there with
+                      ./setup.sh requirements-estimator.txt .venv-estimator).
+
+exit status:
+  0 success; 2 bad input or usage (the message names the file and what was
+  expected); 1 any other failure.
+
+Run `pose-refine COMMAND --help` for a command's options.
+"""
+
+ESTIMATOR_PYTHON = "POSE_REFINE_ESTIMATOR_PYTHON"
+
+
+class BadInput(Exception):
+  """An input or output the user can fix; its message names it."""
+
+
+class ProgressBars:
+  """progress(stage, done, total) for refiner.refine_file, drawn with tqdm on long work."""
+
+  UNITS = {"refining": "windows", "overlay": "frames"}
+
+  def __init__(self, minimum: int = 200):
+    self.minimum = minimum
+    self.bars = {}
+
+  def __call__(self, stage: str, done: int, total: int) -> None:
+    if stage not in self.bars:
+      from tqdm import tqdm  # pylint: disable=g-import-not-at-top
+
+      # disable=None: drawn on a terminal only, never into a log file.
+      self.bars[stage] = tqdm(total=total, desc=stage, unit=self.UNITS.get(stage, "it"),
+                              disable=None if total >= self.minimum else True, leave=False)
+    bar = self.bars[stage]
+    bar.update(done - bar.n)
+
+  def close(self) -> None:
+    for bar in self.bars.values():
+      bar.close()
+
+
+def quiet_libraries(verbosity: int) -> None:
+  """Shows the libraries' log lines and warnings only at --verbosity >= 1 (warnings) or 2 (info).
+
+  JAX probes for TPUs at start-up and Orbax warns about read-only checkpoint
+  folders (the shipped model is read-only on purpose): none of that is the user's business.
+  """
+  level = {0: logging.ERROR, 1: logging.WARNING}.get(verbosity, logging.INFO)
+  logging.getLogger().setLevel(level)
+  for name in ("absl", "jax", "orbax", "etils"):
+    logging.getLogger(name).setLevel(level)
+  try:
+    from absl import logging as absl_logging  # pylint: disable=g-import-not-at-top
+
+    absl_logging.set_verbosity({0: "error", 1: "warning"}.get(verbosity, "info"))
+    absl_logging.set_stderrthreshold({0: "error", 1: "warning"}.get(verbosity, "info"))
+  except ImportError:
+    pass
+  if verbosity == 0:
+    warnings.simplefilter("ignore")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+def _refine(args) -> str:
+  from pose_refine import checkpointing  # pylint: disable=g-import-not-at-top
+  from pose_refine import keypoint_io  # pylint: disable=g-import-not-at-top
+  from pose_refine import refiner  # pylint: disable=g-import-not-at-top
+
+  bars = ProgressBars()
+  try:
+    return refiner.refine_file(
+        args.input, args.output, checkpoint=args.checkpoint, skeleton=args.skeleton,
+        input_format=args.format, output_format=args.output_format, video_path=args.video,
+        overlay=args.overlay, stride=args.stride, fill_missing=args.fill_missing,
+        filled_score=args.filled_score, progress=bars)
+  except (keypoint_io.KeypointFileError, checkpointing.CheckpointError, FileNotFoundError,
+          ValueError, OSError) as error:
+    raise BadInput(str(error)) from error
+  finally:
+    bars.close()
+
+
+def estimator_python() -> str:
+  """The estimator environment's python, or BadInput saying how to create it."""
+  checkout = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+  python = os.environ.get(ESTIMATOR_PYTHON) or os.path.join(
+      checkout, ".venv-estimator", "bin", "python")
+  if not os.path.exists(os.path.join(checkout, "launch", "estimate.py")):
+    raise BadInput(
+        "estimate runs MediaPipe from a clone of pose_refine (launch/estimate.py), and this "
+        f"pose_refine is installed at {checkout}; install it from a clone "
+        "(pip install -e path/to/pose_refine) or run the clone's launch/refine_video.sh.")
+  if not os.access(python, os.X_OK):
+    raise BadInput(
+        f"the estimator environment is missing ({python}); MediaPipe needs its own: "
+        f"cd {checkout} && ./setup.sh requirements-estimator.txt .venv-estimator "
+        f"(or set {ESTIMATOR_PYTHON} to a python with requirements-estimator.txt).")
+  return python
+
+
+def _estimate(args) -> str:
+  python = estimator_python()
+  if not os.path.exists(args.video):
+    raise BadInput(f"{args.video} does not exist; expected a video file or a folder of frames.")
+  checkout = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+  # The estimator environment has its own packages (MediaPipe pins protobuf<5); it reads this
+  # clone's code and none of the current environment's.
+  env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+  env["PYTHONPATH"] = checkout
+  run = subprocess.run(
+      [python, "-m", "launch.estimate", f"--input={os.path.abspath(args.video)}",
+       f"--output={os.path.abspath(args.output)}"],
+      cwd=checkout, env=env, capture_output=True, text=True, check=False)
+  if run.returncode:
+    message = run.stderr.strip().splitlines()[-1] if run.stderr.strip() else "no message"
+    raise BadInput(f"estimating {args.video} failed: {message.removeprefix('error: ')}")
+  return run.stdout.strip()
+
+
+def _demo(args) -> str:
+  from pose_refine import demo  # pylint: disable=g-import-not-at-top
+  from pose_refine import refiner  # pylint: disable=g-import-not-at-top
+
+  folder = args.dir
+  if os.path.exists(folder) and not os.path.isdir(folder):
+    raise BadInput(f"{folder} is a file; expected a folder for the demo's files.")
+  frames_dir = os.path.join(folder, "frames")
+  if os.path.isdir(frames_dir):
+    shutil.rmtree(frames_dir)  # A shorter --length must not leave old frames behind.
+  noisy = os.path.join(folder, "noisy.npy")
+  lines = [demo.write_clip(frames_dir, noisy, args.length, args.seed)]
+  bars = ProgressBars()
+  try:
+    lines.append(refiner.refine_file(
+        noisy, os.path.join(folder, "refined.npy"), video_path=frames_dir,
+        overlay=os.path.join(folder, "overlay.mp4"), progress=bars))
+  finally:
+    bars.close()
+  return "\n".join(lines)
+
+
+def _parser() -> argparse.ArgumentParser:
+  parser = argparse.ArgumentParser(
+      prog="pose-refine", description=DESCRIPTION, epilog=EPILOG,
+      formatter_class=argparse.RawDescriptionHelpFormatter)
+  common = argparse.ArgumentParser(add_help=False)
+  common.add_argument(
+      "-v", "--verbosity", type=int, default=0, metavar="N",
+      help="0: results and errors only (default); 1: library warnings too; 2: also their "
+           "information lines.")
+  commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+  refine = commands.add_parser(
+      "refine", parents=[common], help="refine a keypoint file (see below)",
+      description="Refine every person's track in a keypoint file and write it in kind.")
+  refine.add_argument("input", metavar="IN", help="keypoint file or OpenPose JSON folder")
+  refine.add_argument("output", metavar="OUT", help="where to write the refined keypoints")
+  refine.add_argument("--video", help="video file or frame folder to draw an overlay on")
+  refine.add_argument("--overlay", help="overlay video (.mp4) or frame folder "
+                                        "(default: OUT's name + _overlay.mp4)")
+  refine.add_argument("--checkpoint", help="a training workdir or launch.export output "
+                                           "(default: the shipped model)")
+  refine.add_argument("--skeleton", help="the input's joint set (default: from the format or "
+                                         "the joint count), e.g. coco, mediapipe, openpose_body25")
+  refine.add_argument("--format", choices=["coco", "openpose", "estimator", "npy", "npz"],
+                      help="input format (default: from the name)")
+  refine.add_argument("--output-format", choices=["coco", "openpose", "estimator", "npy", "npz"],
+                      help="output format (default: the input's)")
+  refine.add_argument("--stride", type=int, help="frames between windows (default: the model's)")
+  refine.add_argument("--no-fill-missing", dest="fill_missing", action="store_false",
+                      help="leave missing joints missing instead of giving them refined "
+                           "positions (their score stays 0 either way)")
+  refine.add_argument("--filled-score", type=float, default=0.0, metavar="S",
+                      help="score written for missing joints that were given positions "
+                           "(default: 0, they stay marked missing; e.g. 0.01 makes tools that "
+                           "drop score-0 joints keep them)")
+  refine.set_defaults(run=_refine)
+
+  estimate = commands.add_parser(
+      "estimate", parents=[common], help="run MediaPipe on a video",
+      description="Run the MediaPipe pose estimator (its own environment) on every frame.",
+      epilog=f"The estimator environment: .venv-estimator of the clone, or ${ESTIMATOR_PYTHON}.")
+  estimate.add_argument("video", metavar="VIDEO", help="a video file or a folder of frames")
+  estimate.add_argument("output", metavar="OUT", help="the keypoints file to write (.npz)")
+  estimate.set_defaults(run=_estimate)
+
+  demo = commands.add_parser(
+      "demo", parents=[common], help="refine a synthetic clip, with an overlay",
+      description="Write a synthetic clip (frames of a moving figure and keypoints with "
+                  "simulated estimator errors) to DIR, refine it and draw the overlay "
+                  "(DIR/overlay.mp4: estimate red, refined yellow).")
+  demo.add_argument("dir", metavar="DIR", nargs="?", default="pose_refine_demo",
+                    help="folder for the demo's files (created; default: pose_refine_demo)")
+  demo.add_argument("--length", type=int, default=120, help="frames (default: 120)")
+  demo.add_argument("--seed", type=int, default=3, help="which clip (default: 3)")
+  demo.set_defaults(run=_demo)
+  return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+  """Runs a command; returns the exit status (2: bad input, with a message naming it)."""
+  args = _parser().parse_args(argv)
+  quiet_libraries(args.verbosity)
+  try:
+    print(args.run(args), flush=True)
+  except BadInput as error:
+    print(f"pose-refine {args.command}: error: {error}", file=sys.stderr, flush=True)
+    return 2
+  return 0
+
+
+def run() -> None:
+  """The console script's entry point."""
+  sys.exit(main())
+
+
+if __name__ == "__main__":
+  run()
