@@ -22,6 +22,7 @@ from etils import epath
 from ml_collections import config_flags
 
 from launch import common
+from pose_refine import baselines
 from pose_refine import evaluation
 from pose_refine import files
 from pose_refine import input_pipeline
@@ -36,10 +37,10 @@ _FAMILIES = flags.DEFINE_list("families", ["heldout", "train"], "Error families.
 _LEVELS = flags.DEFINE_list("levels", ["0", "1", "2", "3", "4"], "Error levels (0 to 4).")
 _RATES = flags.DEFINE_list("rates", ["1"], "Frame-rate factors (2: 30 -> 60 fps).")
 _SPLIT = flags.DEFINE_string("split", None, "Split (default: config.final_eval_split).")
-_STUCK_JOINT = flags.DEFINE_string(
-    "stuck_joint", "left_wrist",
-    "Also measure how a joint held 100 px off at confidence 0.9 for 30 frames moves the "
-    "other joints (clean and mild held-out input); '' to skip.")
+_WRONG_JOINT = flags.DEFINE_string(
+    "wrong_joint", "left_wrist",
+    "Also measure how this joint reported 100 px off at confidence 0.9 for 30 frames moves "
+    "the other joints (clean and mild held-out input); '' to skip.")
 flags.mark_flags_as_required(["config", "output"])
 
 _SEED = re.compile(r"_s\d+$")
@@ -73,7 +74,8 @@ def summarize(conditions: dict) -> dict:
 
 
 _LABELS = {"pck@0.05": "PCK@0.05 (%)", "pck@0.1": "PCK@0.1 (%)", "mean_error": "mean error (px)",
-           "accel_error": "acceleration error (px/frame^2)"}
+           "accel_error": "acceleration error (px/frame^2)",
+           "missing": "joints without a prediction (%)"}
 
 
 def markdown(conditions: dict, summary: dict) -> str:
@@ -138,7 +140,7 @@ def plot(summary: dict, path, methods) -> None:
     axes[0, column].set_title(f"{family} errors, frame rate x{rate.split('=')[1]}")
     axes[0, column].set_ylabel("PCK@0.05 (%)")
     axes[1, column].set_ylabel("acceleration error (px/frame²)")
-    axes[1, column].set_xlabel("error level (0 clean, 1 mild, 3 hard, 4 very hard)")
+    axes[1, column].set_xlabel("error level (0 clean, 1 mild, 2 medium, 3 hard, 4 very hard)")
     axes[0, column].legend(fontsize=8)
   figure.tight_layout()
   figure.savefig(path, dpi=110)
@@ -149,7 +151,8 @@ def main(argv):
   common.setup()
   config = _CONFIG.value
   skeleton = skeletons.get_skeleton(config.skeleton)
-  videos = input_pipeline.load_videos(config, _SPLIT.value or config.final_eval_split, skeleton)
+  split = _SPLIT.value or config.final_eval_split
+  videos = input_pipeline.load_videos(config, split, skeleton)
   output = epath.Path(_OUTPUT.value)
   output.mkdir(parents=True, exist_ok=True)
   record = output / "robustness.json"
@@ -161,23 +164,28 @@ def main(argv):
       for level in _LEVELS.value:
         key = f"{family}/rate={float(rate):g}/level={float(level):g}"
         clips = robustness.make_clips(videos, skeleton, family, float(level), float(rate))
-        tuned = previous.get(key, {}).get("tuned")  # Filters tuned by an earlier run.
+        # Filters tuned by an earlier run on the same clips and grids are reused.
+        fingerprint = [config.dataset, split, len(clips),
+                       {name: grid for name, (_, grid) in baselines.BASELINES.items()}]
+        cached = previous.get(key, {})
+        tuned = cached.get("tuned") if cached.get("fingerprint") == fingerprint else None
         tuned = {k: tuple(v) for k, v in tuned.items()} if tuned else None
         scores, tuned = robustness.compare(clips, models, tuned)
-        conditions[key] = {"tuned": tuned, "scores": scores}
+        conditions[key] = {"tuned": tuned, "scores": scores, "fingerprint": fingerprint}
         print(f"{key}: " + ", ".join(
             f"{name} {values['pck@0.05']:.1f}" for name, values in scores.items()), flush=True)
-  if _STUCK_JOINT.value:
-    joint = skeleton.index(_STUCK_JOINT.value)
+  if _WRONG_JOINT.value:
+    joint = skeleton.index(_WRONG_JOINT.value)
     for level in (0.0, 1.0):
       clips = robustness.halves(robustness.make_clips(videos, skeleton, "heldout", level))[1]
-      effects = {name: robustness.stuck_joint_effect(refine, clips, joint)
+      effects = {name: robustness.offset_joint_effect(refine, clips, joint)
                  for name, refine in models.items()}
-      conditions[f"stuck {_STUCK_JOINT.value}/level={level:g}"] = {"effects": effects}
-      print(f"stuck {_STUCK_JOINT.value}, level {level:g}: " + ", ".join(
+      conditions[f"wrong {_WRONG_JOINT.value}/level={level:g}"] = {"effects": effects}
+      print(f"wrong {_WRONG_JOINT.value}, level {level:g}: " + ", ".join(
           f"{n} {e['mean']:.2f} (max {e['max']:.2f}) px" for n, e in effects.items()))
   summary = summarize({k: v for k, v in conditions.items() if "scores" in v})
-  files.write_text(record, json.dumps(conditions, indent=1))
+  # Conditions of earlier runs that this one did not redo stay in the record.
+  files.write_text(record, json.dumps(previous | conditions, indent=1))
   files.write_text(output / "robustness.md", markdown(conditions, summary))
   names = ["raw", "best_filter"] + sorted({_SEED.sub("", m) for m in models})
   plot(summary, output / "robustness.png", names)

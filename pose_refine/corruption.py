@@ -111,7 +111,9 @@ def corrupt(ground_truth, valid, skeleton: skeletons.Skeleton, rng: np.random.Ge
   # Drift: runs in which a joint moves away at a constant velocity.
   drifting = _runs(rng, (time, joints), 0.01 * s[2], family.max_run)
   velocity = rng.normal(0, family.drift_speed * size, (joints, 2))
-  out += np.cumsum(drifting, 0)[..., None] * drifting[..., None] * velocity
+  frames = np.cumsum(drifting, 0)  # Frames into the current run, counted from 1.
+  frames = frames - np.maximum.accumulate(np.where(drifting, 0, frames), 0)
+  out += frames[..., None] * velocity
   bad |= drifting
 
   outliers = rng.random((time, joints)) < family.outlier_rate * s[3]
@@ -153,7 +155,8 @@ def corrupt(ground_truth, valid, skeleton: skeletons.Skeleton, rng: np.random.Ge
 
   missing = _runs(rng, (time, joints), family.miss_rate * s[5], family.max_run)
   missing |= _runs(rng, (time, 1), family.frame_miss_rate * s[5], family.max_run // 2)
-  missing |= ~valid
+  # Unlabelled joints, and labelled ones a swap or stuck run filled from one.
+  missing |= ~valid | ~np.isfinite(out).all(-1)
   out[missing] = np.nan
   confidence[missing] = 0.0
   return out.astype(np.float32), confidence.astype(np.float32)

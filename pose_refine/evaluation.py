@@ -73,6 +73,7 @@ def tune_baselines(videos, skeleton: skeletons.Skeleton, threshold: float = 20.0
     for values in itertools.product(*grid.values()):
       params = dict(zip(grid, values))
       value = objective(run_baseline(name, params, videos), videos)
+      value = -np.inf if np.isnan(value) else value
       if best is None or value > best[1]:
         best = (params, value)
     tuned[name] = best

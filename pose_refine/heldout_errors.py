@@ -73,6 +73,7 @@ def corrupt(
     (0 where missing), float32.
   """
   time, joints, _ = ground_truth.shape
+  valid = valid.astype(bool)
   truth = np.where(valid[..., None], ground_truth, np.nan).astype(np.float64)
   if level <= 0:
     return truth.astype(np.float32), valid.astype(np.float32)
@@ -126,7 +127,8 @@ def corrupt(
   # Long misses of a joint, and frames without the person.
   missing = _run_mask(rng, time, joints, 0.0015 * level, (10, 40))
   missing |= _run_mask(rng, time, 1, 0.002 * level, (1, 15))
-  missing |= ~valid
+  # Unlabelled joints, and labelled ones a swap or stuck run filled from one.
+  missing |= ~valid | ~np.isfinite(out).all(-1)
   out[missing] = np.nan
   confidence[missing] = 0.0
   return out.astype(np.float32), confidence.astype(np.float32)

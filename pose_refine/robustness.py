@@ -24,7 +24,7 @@ from pose_refine import skeletons
 from pose_refine import windows
 
 FAMILIES = ("heldout", "train")
-METRICS = ("pck@0.05", "pck@0.1", "mean_error", "accel_error")
+METRICS = ("pck@0.05", "pck@0.1", "mean_error", "accel_error", "missing")
 
 
 def make_clips(videos, skeleton: skeletons.Skeleton, family: str, level: float,
@@ -41,7 +41,7 @@ def make_clips(videos, skeleton: skeletons.Skeleton, family: str, level: float,
     if rate_factor != 1.0:
       truth, valid = windows.resample(truth, valid, rate_factor)
     rng = np.random.default_rng(
-        [FAMILIES.index(family), int(level * 100), int(rate_factor * 100), seed, index])
+        [FAMILIES.index(family), round(level * 100), round(rate_factor * 100), seed, index])
     if family == "heldout":
       poses, confidence = heldout_errors.corrupt(truth, valid, skeleton, level, rng)
     else:
@@ -59,39 +59,49 @@ def halves(clips: Sequence) -> tuple[list, list]:
 def scores(predictions: Sequence[np.ndarray], clips) -> dict[str, float]:
   """METRICS of one method's [time, joints, 2] predictions on `clips`.
 
-  A missing prediction (NaN) misses every PCK threshold and is left out of
-  the pixel error and acceleration error.
+  PCK is over every labelled joint (a missing prediction misses), per clip,
+  then averaged over clips. The mean error and the acceleration error are
+  over the joints every method has: labelled and present in the input
+  (frame triples of them for acceleration), pooled over clips, so raw input
+  and methods that fill gaps are compared on the same joints. "missing" is
+  the share of labelled joints without a prediction (%).
   """
   pck = {"pck@0.05": [], "pck@0.1": []}
-  errors, accel_sum, accel_count = [], 0.0, 0
+  errors, accel, missing, labelled = [], [], 0, 0
   for predicted, clip in zip(predictions, clips):
-    truth, valid = clip["ground_truth"], clip["ground_truth_valid"]
+    truth, valid = clip["ground_truth"], clip["ground_truth_valid"].astype(bool)
     if not valid.any():
       continue
-    per_clip = metrics.pck_normalized(np.nan_to_num(predicted, nan=1e9), truth, valid,
-                                      fractions=(0.05, 0.1))
+    per_clip = metrics.pck_normalized(predicted, truth, valid, fractions=(0.05, 0.1))
     for key in pck:
       pck[key].append(per_clip[key])
-    error = metrics.joint_errors(predicted, truth)
-    errors.append(error[valid & np.isfinite(error)])
-    if len(truth) >= 3:
-      triples = valid[2:] & valid[1:-1] & valid[:-2]
-      finite = np.all(np.isfinite(predicted), -1)
-      triples &= finite[2:] & finite[1:-1] & finite[:-2]
-      if triples.any():
-        value = metrics.acceleration_error(predicted, truth, valid)
-        accel_sum += value * triples.sum()
-        accel_count += triples.sum()
+    present = np.all(np.isfinite(predicted), -1)
+    missing += (valid & ~present).sum()
+    labelled += valid.sum()
+    common = valid & np.all(np.isfinite(clip["poses"]), -1) & present
+    errors.append(metrics.joint_errors(predicted, truth)[common])
+    triples = common[2:] & common[1:-1] & common[:-2]
+    acceleration = lambda x: x[2:] - 2 * x[1:-1] + x[:-2]
+    gap = np.linalg.norm(acceleration(predicted) - acceleration(truth), axis=-1)
+    accel.append(gap[triples])
+  errors, accel = np.concatenate(errors), np.concatenate(accel)
   return {
       "pck@0.05": float(np.mean(pck["pck@0.05"])),
       "pck@0.1": float(np.mean(pck["pck@0.1"])),
-      "mean_error": float(np.concatenate(errors).mean()),
-      "accel_error": accel_sum / max(accel_count, 1),
+      "mean_error": float(errors.mean()) if errors.size else float("nan"),
+      "accel_error": float(accel.mean()) if accel.size else float("nan"),
+      "missing": float(100.0 * missing / max(labelled, 1)),
   }
 
 
 def tune_filters(clips, objective: str = "pck@0.05") -> dict[str, tuple[dict, float]]:
-  """Each filter's best grid setting on `clips` by `objective`: {name: (params, value)}."""
+  """Each filter's grid setting with the highest `objective` (a PCK) on `clips`.
+
+  Returns:
+    {name: (params, objective value)}.
+  """
+  if not objective.startswith("pck@"):
+    raise ValueError(f"objective={objective!r}: filters are tuned for a PCK (higher is better).")
   return evaluation.tune_baselines(
       clips, None, objective=lambda predictions, clips: scores(predictions, clips)[objective])
 
@@ -107,7 +117,8 @@ def compare(clips, models: dict[str, Callable], tuned: dict | None = None):
 
   Returns:
     ({method: METRICS}, tuned filter settings). "best_filter" repeats the
-    filter with the highest PCK@0.05 on the tune half, with its "name".
+    filter with the highest tuning objective (PCK@0.05) on the tune half,
+    with its "name".
   """
   tune, report = halves(clips)
   tuned = tuned or tune_filters(tune)
@@ -121,32 +132,40 @@ def compare(clips, models: dict[str, Callable], tuned: dict | None = None):
   return results, tuned
 
 
-def stuck_joint_effect(refine: Callable, clips, joint: int, offset: float = 100.0,
-                       frames: int = 30, confidence: float = 0.9) -> dict[str, float]:
+def offset_joint_effect(refine: Callable, clips, joint: int, offset: float = 100.0,
+                        frames: int = 30, confidence: float = 0.9) -> dict[str, float]:
   """How far one wrong, confident joint moves the refiner's other joints.
 
-  Each clip's `joint` is held `offset` px right of its true place, at
-  `confidence`, for `frames` frames from the clip's middle; the other joints'
-  mean error (px, over those frames) is compared with the same clip without
-  the fault.
+  In each clip, for `frames` frames from its middle, `joint` is reported
+  `offset` px right of its true place at `confidence` (it follows the true
+  motion, shifted). The reference is the same clip with that joint at its
+  true place, same frames and confidence, so only the offset differs.
 
   Returns:
-    "mean" and "max" over clips of the other joints' added mean error, px.
+    "mean" and "max" over clips of the other joints' added mean error in
+    those frames (px), and "clips" counted (clips where the joint is
+    labelled throughout the span and every other joint is refined).
   """
   added = []
   for clip in clips:
-    poses = clip["poses"].copy()
-    scores = clip["confidence"].copy()
-    start = max(len(poses) // 2 - frames // 2, 0)
+    start = max(len(clip["poses"]) // 2 - frames // 2, 0)
     span = slice(start, start + frames)
-    if not np.isfinite(clip["ground_truth"][span, joint]).all():
+    if not clip["ground_truth_valid"][span, joint].all():
       continue
-    poses[span, joint] = clip["ground_truth"][span, joint] + np.array([offset, 0.0])
-    scores[span, joint] = confidence
-    others = np.ones(poses.shape[1], bool)
-    others[joint] = False
+    others = np.arange(clip["poses"].shape[1]) != joint
     truth = clip["ground_truth"][span][:, others]
     valid = clip["ground_truth_valid"][span][:, others].astype(bool)
-    error = lambda refined: metrics.joint_errors(refined[span][:, others], truth)[valid].mean()
-    added.append(error(refine(poses, scores)) - error(refine(clip["poses"], clip["confidence"])))
-  return {"mean": float(np.mean(added)), "max": float(np.max(added))}
+
+    def others_error(shift):
+      poses, scores_ = clip["poses"].copy(), clip["confidence"].copy()
+      poses[span, joint] = clip["ground_truth"][span, joint] + np.array([shift, 0.0])
+      scores_[span, joint] = confidence
+      errors = metrics.joint_errors(refine(poses, scores_)[span][:, others], truth)
+      return errors[valid & np.isfinite(errors)]
+
+    faulty, reference = others_error(offset), others_error(0.0)
+    if faulty.size and faulty.size == reference.size:
+      added.append(faulty.mean() - reference.mean())
+  if not added:
+    return {"mean": float("nan"), "max": float("nan"), "clips": 0}
+  return {"mean": float(np.mean(added)), "max": float(np.max(added)), "clips": len(added)}

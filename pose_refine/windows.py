@@ -120,15 +120,20 @@ def resample(ground_truth: np.ndarray, valid: np.ndarray, factor: float):
   """A track at `factor` times its frame rate (2: 30 -> 60 fps; 0.5: 30 -> 15 fps).
 
   Frames are linearly interpolated between labelled neighbours; a new frame
-  is valid where both neighbours are.
+  is valid where both neighbours are (or it falls on a labelled frame), and
+  NaN otherwise.
   """
+  if factor <= 0:
+    raise ValueError(f"Frame-rate factor {factor} must be positive.")
   time = ground_truth.shape[0]
-  new_time = max(int(round((time - 1) * factor)) + 1, 1)
+  # Frames that fall inside the track: the last one never lies past the last label.
+  new_time = int(np.floor((time - 1) * factor + 1e-9)) + 1
   positions = np.arange(new_time) / factor
   lower = np.clip(np.floor(positions).astype(int), 0, time - 1)
   upper = np.clip(lower + 1, 0, time - 1)
   weight = (positions - lower)[:, None, None]
   exact = np.isclose(weight[:, 0, 0], 0.0)
+  valid = valid.astype(bool)
   new_valid = valid[lower] & (valid[upper] | exact[:, None])
   start, end = ground_truth[lower], ground_truth[upper]
   poses = np.where(exact[:, None, None], start, (1 - weight) * start + weight * end)

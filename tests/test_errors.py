@@ -44,6 +44,17 @@ def test_heldout_levels_get_harder_and_are_reproducible():
   assert all(a > b for a, b in zip(pck, pck[1:])), pck
 
 
+@pytest.mark.parametrize("family", ["heldout", "train"])
+def test_missing_is_nan_with_zero_confidence_also_with_unlabelled_joints(family):
+  tracks = _tracks(3, frames=300)
+  rng = np.random.default_rng(0)
+  for track in tracks:
+    track["ground_truth_valid"] = rng.random(track["ground_truth_valid"].shape) > 0.2
+  for clip in robustness.make_clips(tracks, SKELETON, family, 4.0):
+    missing = np.isnan(clip["poses"]).any(-1)
+    assert np.all(clip["confidence"][missing] == 0) and np.all(clip["confidence"][~missing] > 0)
+
+
 def test_heldout_errors_are_missing_as_nan_with_zero_confidence():
   track = _tracks(1, frames=400)[0]
   poses, confidence = heldout_errors.corrupt(
@@ -66,6 +77,10 @@ def test_resample_doubles_and_halves_the_frame_rate():
   slow, slow_valid = windows.resample(truth, valid, 0.5)
   assert len(slow) == 16
   np.testing.assert_array_equal(slow[slow_valid], truth[::2][valid[::2]])
+  # An even length: the last new frame is the last whole label frame reached, never past it.
+  slow, _ = windows.resample(truth[:12], valid[:12], 0.5)
+  assert len(slow) == 6
+  np.testing.assert_array_equal(slow[-1][valid[10]], truth[10][valid[10]])
 
 
 @pytest.mark.parametrize("seed", range(5))
@@ -93,6 +108,23 @@ def test_training_family_stuck_joints_hold_their_first_position():
   assert moved.any()
   held = np.all(poses[1:] == poses[:-1], -1)  # Stuck frames repeat the previous one.
   assert np.all(held[moved[1:]])
+
+
+def test_training_family_drift_restarts_with_each_run():
+  track = _tracks(1, frames=300)[0]
+  quiet = dict(jitter=0.0, lowpass_jitter=0.0, outlier_rate=0.0, swap_rate=0.0, miss_rate=0.0,
+               frame_miss_rate=0.0, corner_rate=0.0, stuck_rate=0.0)
+  poses, _ = corruption.corrupt(track["ground_truth"], track["ground_truth_valid"], SKELETON,
+                                np.random.default_rng(2), 1.0, np.ones(9),
+                                corruption.Family(drift_speed=0.01, **quiet))
+  offset = np.linalg.norm(poses - track["ground_truth"], axis=-1)
+  drifting = offset > 1e-3
+  assert drifting.any()
+  begins = drifting[1:] & ~drifting[:-1]
+  step = np.linalg.norm(poses[1:] - poses[:-1] - (track["ground_truth"][1:] - track["ground_truth"][:-1]),
+                        axis=-1)
+  # A run's first frame is one velocity step away, like every later frame of the run.
+  assert np.allclose(step[begins], offset[1:][begins], atol=1e-3)
 
 
 def test_compare_tunes_on_one_half_and_reports_the_other():
@@ -127,7 +159,7 @@ def test_robustness_launcher_writes_tables_plot_and_reuses_tuned_filters(data_di
   assert set(hard) >= {"raw", "best_filter", "shipped", "kalman_rts"}
   assert hard["best_filter"]["pck@0.05"] > hard["raw"]["pck@0.05"]
   assert record["heldout/rate=1/level=0"]["scores"]["raw"]["pck@0.05"] == 100.0
-  assert "stuck left_wrist/level=0" in record
+  assert record["wrong left_wrist/level=0"]["effects"]["shipped"]["clips"] > 0
   table = (tmp_path / "robustness.md").read_text()
   assert "| shipped |" in table and "One joint held off" in table
   assert (tmp_path / "robustness.png").stat().st_size > 0
