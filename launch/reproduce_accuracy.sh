@@ -26,21 +26,26 @@ train robust_30fps recipe=robust "--config.corruption.rate_factors=(1.0,)"
 train robust_noattn recipe=robust,attention=False
 train robust_nobidir recipe=robust,bidirectional=False
 train robust_neither recipe=robust,attention=False,bidirectional=False
-# Second stage: more clean and mild windows, lower learning rate.
-"$python" -m launch.train --config=configs/penn_action.py:recipe=robust,steps=1500 \
-  --config.init_from="$out/robust_s0" --config.corruption.clean_fraction=0.3 \
-  --config.corruption.severity_power=2.0 --config.optim.learning_rate=0.003 --workdir="$out/ft_s0"
+# Second and third stages: more clean and mild windows, lower learning rates.
+stage() {  # NAME FROM LEARNING_RATE
+  "$python" -m launch.train --config=configs/penn_action.py:recipe=robust,steps=1500 \
+    --config.init_from="$out/$2" --config.corruption.clean_fraction=0.3 \
+    --config.corruption.severity_power=2.0 --config.optim.learning_rate="$3" --workdir="$out/$1"
+}
+stage ft_s0 robust_s0 0.003
+stage ft2_s0 ft_s0 0.001
 
 models="shipped=shipped,paper_s0=$out/paper_s0,robust_s0=$out/robust_s0,robust_s1=$out/robust_s1"
-models="$models,robust_s2=$out/robust_s2,mlp_robust=$out/mlp_robust"
+models="$models,robust_s2=$out/robust_s2,mlp_robust=$out/mlp_robust,ft_s0=$out/ft_s0,ft2_s0=$out/ft2_s0"
 robustness() { "$python" -m launch.robustness --config=configs/penn_action.py "$@"; }
-robustness --output="$out/eval_main" --models="$models" --families=heldout,train --levels=0,1,2,3,4
-robustness --output="$out/eval_rates" --models="$models" --families=heldout --levels=0,1,3 \
-  --rates=0.5,2
-ablations="$models"
+robustness --output="$out/main" --models="$models" --families=heldout,train --levels=0,1,2,3,4
+robustness --output="$out/rates" --models="$models" --families=heldout --levels=0,1,3 \
+  --rates=0.5,2 --wrong_joint=
+# The ablations reuse the filters tuned for the main tables.
+ablations="robust_s0=$out/robust_s0,robust_s1=$out/robust_s1,robust_s2=$out/robust_s2"
 for name in nocorrupt nozero noaccel noaligned 30fps noattn nobidir neither; do
   ablations="$ablations,robust_$name=$out/robust_$name"
 done
-robustness --output="$out/eval_ablations" --models="$ablations" --families=heldout --levels=0,1,3
-robustness --output="$out/eval_ft" --models="ft_s0=$out/ft_s0,robust_s0=$out/robust_s0" \
-  --families=heldout --levels=0,1,3
+mkdir -p "$out/ablations" && cp "$out/main/robustness.json" "$out/ablations/"
+robustness --output="$out/ablations" --models="$ablations" --families=heldout --levels=0,1,3 \
+  --wrong_joint=
