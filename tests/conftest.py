@@ -57,3 +57,18 @@ def shared_data() -> pathlib.Path:
 def real_data_dir(tmp_path_factory) -> str:
   """A TFDS data_dir for the real data sets, filled on first use."""
   return str(tmp_path_factory.mktemp("tfds_real"))
+
+
+@pytest.fixture(scope="session")
+def estimator_python() -> pathlib.Path:
+  """The MediaPipe stage's Python, its environment made on first use (a no-op once made).
+
+  The README's test command sets up .venv only; the tests that run the estimator
+  stage make its own environment, so a fresh clone passes with no other step.
+  """
+  import subprocess  # noqa: PLC0415
+
+  setup = subprocess.run(["./setup.sh", "requirements-estimator.txt", ".venv-estimator"],
+                         cwd=ROOT, capture_output=True, text=True, check=False)
+  assert setup.returncode == 0, setup.stderr[-3000:]
+  return ROOT / ".venv-estimator" / "bin" / "python"

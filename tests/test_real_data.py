@@ -5,7 +5,6 @@ POSE_REFINE_REQUIRE_DATA=1.
 """
 
 import json
-import os
 import subprocess
 import sys
 
@@ -25,7 +24,6 @@ from pose_refine import skeletons
 from pose_refine import train
 from tests import conftest
 
-ESTIMATOR_PYTHON = conftest.ROOT / ".venv-estimator" / "bin" / "python"
 
 
 def _youtube(split, data_dir, shared, estimator="strong"):
@@ -65,19 +63,14 @@ def test_weak_estimator_lands_between_40_and_75(shared_data, real_data_dir):
   assert 40 < _pck(videos, 20)["Average"] < 75
 
 
-def test_estimator_stage_matches_stored_estimates(shared_data, tmp_path):
-  if not ESTIMATOR_PYTHON.exists():
-    message = "no estimator environment: ./setup.sh requirements-estimator.txt .venv-estimator"
-    if os.environ.get("POSE_REFINE_REQUIRE_DATA") == "1":
-      pytest.fail(message)
-    pytest.skip(message)
+def test_estimator_stage_matches_stored_estimates(shared_data, estimator_python, tmp_path):
   stored = np.load(shared_data / "youtube_pose" / "estimates" / "mediapipe_full_static.npz")
   video = 3
   name = str(stored["videonames"][video])
   frame_ids = stored["frameids"][video][:3]
   output = tmp_path / "keypoints.npz"
   result = subprocess.run(
-      [str(ESTIMATOR_PYTHON), "-m", "launch.estimate",
+      [str(estimator_python), "-m", "launch.estimate",
        f"--input={shared_data / 'youtube_pose' / 'GT_frames' / name}",
        "--frames=" + ",".join(f"frame_{f:06d}.jpg" for f in frame_ids), f"--output={output}"],
       cwd=conftest.ROOT, capture_output=True, text=True, timeout=300,
@@ -90,11 +83,9 @@ def test_estimator_stage_matches_stored_estimates(shared_data, tmp_path):
     assert np.nanmax(np.abs(ours["keypoints"][k, :, :2] - reference[:, :2])) < 1.0
 
 
-def test_estimator_stage_names_bad_input(tmp_path):
-  if not ESTIMATOR_PYTHON.exists():
-    pytest.skip("no estimator environment")
+def test_estimator_stage_names_bad_input(estimator_python, tmp_path):
   result = subprocess.run(
-      [str(ESTIMATOR_PYTHON), "-m", "launch.estimate", f"--input={tmp_path / 'nothing'}",
+      [str(estimator_python), "-m", "launch.estimate", f"--input={tmp_path / 'nothing'}",
        f"--output={tmp_path / 'out.npz'}"],
       cwd=conftest.ROOT, capture_output=True, text=True, timeout=120,
   )
