@@ -65,11 +65,11 @@ def summarize(conditions: dict) -> dict:
     groups = {}
     for name, values in results["scores"].items():
       groups.setdefault(_SEED.sub("", name), []).append(values)
-    out[key] = {
-        group: {m: (float(np.mean([v[m] for v in runs])), float(np.std([v[m] for v in runs])),
-                    len(runs)) for m in robustness.METRICS}
-        for group, runs in groups.items()
-    }
+    out[key] = {}
+    for group, runs in groups.items():
+      mean, std = evaluation.mean_and_std([{m: run[m] for m in robustness.METRICS}
+                                           for run in runs])
+      out[key][group] = {m: (mean[m], std[m], len(runs)) for m in robustness.METRICS}
   return out
 
 

@@ -95,18 +95,27 @@ def pck_normalized(
   return out
 
 
-def acceleration_error(predictions: np.ndarray, ground_truth: np.ndarray, valid: np.ndarray) -> float:
-  """Mean |second difference of prediction - that of ground truth| (VIBE), px/frame^2.
+def acceleration_errors(predictions: np.ndarray, ground_truth: np.ndarray,
+                        valid: np.ndarray) -> np.ndarray:
+  """|second difference of prediction - that of ground truth| per joint and frame triple.
 
   Only triples of consecutive frames whose ground truth is valid and whose
-  predictions exist count (report the share of missing predictions beside it).
+  predictions exist count; returns their errors (px/frame^2) as a flat array.
   """
   valid = valid.astype(bool) & np.all(np.isfinite(predictions), -1)
   accel_pred = predictions[2:] - 2 * predictions[1:-1] + predictions[:-2]
   accel_true = ground_truth[2:] - 2 * ground_truth[1:-1] + ground_truth[:-2]
   use = valid[2:] & valid[1:-1] & valid[:-2]
-  error = np.linalg.norm(np.nan_to_num(accel_pred - accel_true), axis=-1)
-  return float(error[use].mean()) if use.any() else float("nan")
+  return np.linalg.norm(np.nan_to_num(accel_pred - accel_true), axis=-1)[use]
+
+
+def acceleration_error(predictions: np.ndarray, ground_truth: np.ndarray, valid: np.ndarray) -> float:
+  """Mean `acceleration_errors` (VIBE's acceleration error), px/frame^2; NaN without triples.
+
+  Report the share of missing predictions beside it.
+  """
+  errors = acceleration_errors(predictions, ground_truth, valid)
+  return float(errors.mean()) if errors.size else float("nan")
 
 
 def hardest_frames_error(

@@ -80,10 +80,7 @@ def scores(predictions: Sequence[np.ndarray], clips) -> dict[str, float]:
     labelled += valid.sum()
     common = valid & np.all(np.isfinite(clip["poses"]), -1) & present
     errors.append(metrics.joint_errors(predicted, truth)[common])
-    triples = common[2:] & common[1:-1] & common[:-2]
-    acceleration = lambda x: x[2:] - 2 * x[1:-1] + x[:-2]
-    gap = np.linalg.norm(acceleration(predicted) - acceleration(truth), axis=-1)
-    accel.append(gap[triples])
+    accel.append(metrics.acceleration_errors(predicted, truth, common))
   errors, accel = np.concatenate(errors), np.concatenate(accel)
   return {
       "pck@0.05": float(np.mean(pck["pck@0.05"])),
