@@ -59,6 +59,10 @@ def base_config(arg) -> ml_collections.ConfigDict:
       implementation="reference",
       # Matmul operand dtype: "bfloat16" for GPUs; parameters and loss stay float32.
       dtype="float32",
+      # -1: offline (every output frame sees the whole window); k >= 0: output
+      # frame i sees input frames up to i + k (streaming with lookahead k; needs
+      # bidirectional=False, see models.PoseCorrector).
+      lookahead=-1,
   )
   config.window = 32
   config.stride = 8

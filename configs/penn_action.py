@@ -7,7 +7,8 @@ Reads labels from $POSE_REFINE_DATA/penn_action (default
 fitted on YouTube Pose (datasets/penn_action/mediapipe_error_model.json).
 Without the official test labels, the final evaluation is on `validation`
 (every 10th training clip); set final_eval_split=test when they are present.
-`model=temporal_mlp` trains the SmoothNet-style peer with the same budget.
+`model=temporal_mlp` trains the SmoothNet-style peer with the same budget;
+`lookahead=k` a streaming model whose output frame t sees input up to t + k.
 """
 
 import os
@@ -18,7 +19,7 @@ from configs import common
 def get_config(arg=None):
   arg = common.parse_arg(
       arg, attention=True, bidirectional=True, runlocal=False, seed=0, model="seq2seq",
-      recipe="paper", steps=0,
+      recipe="paper", steps=0, lookahead=-1,
   )
   config = common.base_config(arg)
   config.seed = arg.seed
@@ -40,6 +41,9 @@ def get_config(arg=None):
 
   common.set_model(config, arg.model)
   common.set_recipe(config, arg.recipe)
+  if arg.lookahead >= 0:  # A streaming model: forward encoder, lookahead frames.
+    config.model.bidirectional = False
+    config.model.lookahead = arg.lookahead
   if arg.steps:
     config.num_train_steps = arg.steps
 

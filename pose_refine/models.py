@@ -88,7 +88,8 @@ class DecoderStep(nn.Module):
   @nn.compact
   def __call__(self, carry, step_inputs, keys, values, fixed_context, frame_mask):
     lstm_carry, previous_output = carry
-    teacher, use_teacher, base = step_inputs
+    teacher, use_teacher, base, visible = step_inputs
+    frame_mask = frame_mask & visible
     # y_{i-1}: ground truth where teacher forcing picks it, else our own
     # previous output. No gradient flows back through fed-back outputs.
     previous = jnp.where(
@@ -229,7 +230,7 @@ class FusedDecoder(nn.Module):
   def __call__(self, initial_state, step_inputs, keys, values, fixed_context, frame_mask):
     """Same arguments as `DecoderStep` with time on axis 1; same (carry, outputs)."""
     (cell, state), first_output = initial_state
-    teacher, use_teacher, base = step_inputs
+    teacher, use_teacher, base, visible = step_inputs
     context_size = values.shape[-1]
     x_kernel, h_kernel, bias = LSTMWeights(self.hidden, name="lstm")(
         self.num_outputs + context_size
@@ -247,7 +248,8 @@ class FusedDecoder(nn.Module):
 
     def step(carry, inputs):
       (cell, state), previous_output = carry
-      teacher_t, use_teacher_t, base_t = inputs
+      teacher_t, use_teacher_t, base_t, visible_t = inputs
+      mask = frame_mask & visible_t
       previous = jnp.where(
           use_teacher_t[:, None], teacher_t, jax.lax.stop_gradient(previous_output)
       )
@@ -256,7 +258,7 @@ class FusedDecoder(nn.Module):
         query, recurrent = jnp.split(from_state, [self.attention_size], -1)
         context, weights = attend(
             query, keys, lambda energy: _matmul(energy, query_kernel[1], dtype), values,
-            frame_mask)
+            mask)
       else:
         recurrent = from_state
         context = fixed_context
@@ -267,7 +269,8 @@ class FusedDecoder(nn.Module):
       output = output + output_bias + base_t
       return ((cell, state), output), (output, weights)
 
-    time_major = jax.tree.map(lambda x: jnp.swapaxes(x, 0, 1), (teacher, use_teacher, base))
+    time_major = jax.tree.map(lambda x: jnp.swapaxes(x, 0, 1),
+                              (teacher, use_teacher, base, visible))
     carry, (outputs, weights) = jax.lax.scan(step, ((cell, state), first_output), time_major)
     return carry, (jnp.swapaxes(outputs, 0, 1), jnp.swapaxes(weights, 0, 1))
 
@@ -311,6 +314,13 @@ class PoseCorrector(nn.Module):
       CPU, see BENCHMARKS.md; for accelerators).
     dtype: matmul operand dtype of the fused implementation ("float32" or
       "bfloat16"); parameters, LSTM states and outputs stay float32.
+    lookahead: -1 (offline): every output frame sees the whole window. k >= 0:
+      output frame i sees input frames up to i + k only (a forward encoder,
+      attention masked beyond i + k, the aligned term from h_{i+k}, the
+      decoder started from h_k), so the model serves streams with k frames
+      of lookahead. Needs bidirectional=False and attention. The window's
+      normalisation and in-window gap filling still use the whole window,
+      which at streaming time ends at the newest frame (pose_refine.streaming).
   """
 
   num_joints: int
@@ -325,6 +335,7 @@ class PoseCorrector(nn.Module):
   implementation: str = "reference"
   hoist_inputs: bool = False
   dtype: Any = "float32"
+  lookahead: int = -1
 
   @nn.compact
   def __call__(
@@ -366,6 +377,10 @@ class PoseCorrector(nn.Module):
     flat_inputs = inputs.reshape(batch, time, -1)
     features = jnp.concatenate([flat_inputs, confidence], axis=-1)
 
+    if self.lookahead >= 0 and (self.bidirectional or not self.attention):
+      raise ValueError(
+          f"lookahead={self.lookahead} needs bidirectional=False and attention=True (a "
+          "backward encoder or a whole-window context would see past the lookahead).")
     if self.implementation not in ("fused", "reference"):
       raise ValueError(
           f"implementation={self.implementation!r}; use 'fused' or 'reference'."
@@ -388,6 +403,17 @@ class PoseCorrector(nn.Module):
       keys = keys.astype(jnp.float32)
     else:
       keys = encoded  # Unused by the decoder without attention.
+    if self.lookahead >= 0:
+      # Output frame i may see input frames up to i + k: h_{i+k} for the aligned
+      # term, h_k to start the decoder, attention masked beyond i + k.
+      ahead = jnp.minimum(jnp.arange(time) + self.lookahead, time - 1)
+      aligned_states = encoded[:, ahead]
+      summary = encoded[:, min(self.lookahead, time - 1)]
+      visible = jnp.arange(time)[None, :] <= ahead[:, None]
+    else:
+      aligned_states = encoded
+      visible = jnp.ones((time, time), bool)
+    visible = jnp.broadcast_to(visible, (batch, time, time))
     initial_state = jnp.tanh(nn.Dense(self.hidden, name="bridge")(summary))
     lstm_carry = (jnp.zeros_like(initial_state), initial_state)
 
@@ -431,10 +457,10 @@ class PoseCorrector(nn.Module):
     if self.aligned_output:
       # Hoisted out of the decoder loop: one matmul for every frame.
       base = base + nn.Dense(joints * 2, dtype=dtype, kernel_init=_output_init(
-          self.zero_init_output), name="aligned_output")(encoded).astype(jnp.float32)
+          self.zero_init_output), name="aligned_output")(aligned_states).astype(jnp.float32)
     _, (outputs, weights) = decoder(
         (lstm_carry, flat_inputs[:, 0]),
-        (teacher, use_teacher, base),
+        (teacher, use_teacher, base, visible),
         keys,
         encoded,
         summary,
