@@ -79,6 +79,10 @@ def base_config(arg) -> ml_collections.ConfigDict:
   # Windows with fewer valid input joints than this fraction are left out of
   # the loss (see train.make_train_step).
   config.min_window_valid_fraction = 0.1
+  # Windows whose ground truth lies farther than this from the window centre,
+  # in window units (the median joint distance), are left out of the loss: a
+  # degenerate input frame of reference (see train.make_train_step). 0: off.
+  config.max_target_units = 0.0
   # Interpolate missing joints over the whole video (at confidence 0.01)
   # before windows are cut, in training and inference (windows.fill_missing).
   config.fill_missing = True

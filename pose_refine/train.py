@@ -163,6 +163,13 @@ def make_train_step(model, optimizer, config):
       # none), so its targets are arbitrary in window units: leave it out.
       observed = normalization.joint_validity(batch["poses"], batch["confidence"])
       usable = observed.mean(axis=(1, 2)) >= config.min_window_valid_fraction
+      if config.get("max_target_units", 0.0):
+        # A window whose input joints mostly coincide (labels stacked on one
+        # point, reports at the image corner) gets a scale near zero, and its
+        # targets land thousands of units away: one such window can outweigh
+        # the batch. Its frame of reference is meaningless: leave it out too.
+        far = jnp.where(batch["ground_truth_valid"][..., None], jnp.abs(targets), 0.0)
+        usable &= far.max(axis=(1, 2, 3)) <= config.max_target_units
       valid = batch["ground_truth_valid"] & usable[:, None, None]
       loss = pose_loss(out["normalized"], targets, valid, config.loss)
       if config.acceleration_loss_weight:
