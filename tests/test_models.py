@@ -207,24 +207,28 @@ def test_zero_initialised_output_starts_as_the_identity(implementation, aligned_
   assert np.abs(out[observed] - poses[observed]).max() > 1.0
 
 
-@pytest.mark.parametrize("implementation", ["reference", "fused"])
-def test_lookahead_output_sees_no_later_frames(implementation):
+@pytest.mark.parametrize("implementation,lookahead", [("reference", 3), ("fused", 3),
+                                                      ("reference", 0)])
+def test_lookahead_output_sees_no_later_frames(implementation, lookahead):
   """With lookahead k, output frame i depends on input frames <= i + k only."""
   poses, confidence = _inputs(batch=2, time=16)
   changed = poses.copy()
   # Swap two joints in frames 10 on: the window's median centre and scale stay put.
   changed[:, 10:, [0, 1]] = changed[:, 10:, [1, 0]]
   model = models.PoseCorrector(num_joints=5, hidden=16, attention_size=8, bidirectional=False,
-                               aligned_output=True, lookahead=3, implementation=implementation)
+                               aligned_output=True, lookahead=lookahead,
+                               implementation=implementation)
   params = model.init(jax.random.key(0), poses, confidence)["params"]
   before = np.asarray(model.apply({"params": params}, poses, confidence)["poses"])
   after = np.asarray(model.apply({"params": params}, changed, confidence)["poses"])
-  np.testing.assert_allclose(after[:, :7], before[:, :7], atol=1e-5)  # Frames 0..6 (+3 < 10).
-  assert np.abs(after[:, 7:] - before[:, 7:]).max() > 1e-2
+  first_seen = 10 - lookahead  # Output frames before it see no changed input frame.
+  np.testing.assert_allclose(after[:, :first_seen], before[:, :first_seen], atol=1e-5)
+  assert np.abs(after[:, first_seen:] - before[:, first_seen:]).max() > 1e-2
   # Offline, the same swap reaches the first frame.
   offline = model.clone(lookahead=-1)
+  params = offline.init(jax.random.key(0), poses, confidence)["params"]
   before = offline.apply({"params": params}, poses, confidence)["poses"]
   after = offline.apply({"params": params}, changed, confidence)["poses"]
   assert np.abs(np.asarray(after[:, 0] - before[:, 0])).max() > 1e-3
-  with pytest.raises(ValueError, match="lookahead=3 needs bidirectional=False"):
+  with pytest.raises(ValueError, match=f"lookahead={lookahead} needs bidirectional=False"):
     model.clone(bidirectional=True).init(jax.random.key(0), poses, confidence)
