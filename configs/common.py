@@ -63,6 +63,9 @@ def base_config(arg) -> ml_collections.ConfigDict:
       # frame i sees input frames up to i + k (streaming with lookahead k; needs
       # bidirectional=False, see models.PoseCorrector).
       lookahead=-1,
+      # Soft threshold on each observed joint's correction, window units
+      # (models.shrink_corrections); 0: off.
+      deadzone=0.0,
   )
   config.window = 32
   config.stride = 8

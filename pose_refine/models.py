@@ -287,6 +287,25 @@ class _AttentionParams(nn.Module):
     return query, energy
 
 
+def shrink_corrections(outputs, inputs, observed, threshold: float):
+  """Soft-thresholds each observed joint's correction by `threshold` (window units).
+
+  A correction c = output - input becomes c * max(0, 1 - threshold / |c|):
+  corrections smaller than the threshold vanish (the joint keeps its input
+  position exactly), larger ones shrink by it. Joints missing from the input
+  keep the model's output.
+
+  Args:
+    outputs, inputs: [batch, time, joints, 2] window units.
+    observed: [batch, time, joints] bool, joints present in the input.
+    threshold: >= 0.
+  """
+  correction = outputs - inputs
+  length = jnp.sqrt(jnp.sum(jnp.square(correction), -1, keepdims=True) + 1e-12)
+  kept = jnp.maximum(0.0, 1.0 - threshold / length)
+  return jnp.where(observed[..., None], inputs + correction * kept, outputs)
+
+
 class PoseCorrector(nn.Module):
   """Refines a window of noisy 2D poses.
 
@@ -321,6 +340,10 @@ class PoseCorrector(nn.Module):
       of lookahead. Needs bidirectional=False and attention. The window's
       normalisation and in-window gap filling still use the whole window,
       which at streaming time ends at the newest frame (pose_refine.streaming).
+    deadzone: soft threshold on each observed joint's correction, in window
+      units (`shrink_corrections`): small corrections vanish, so input that
+      needs none passes through exactly. 0: off. An inference setting too:
+      `refiner.Refiner(..., deadzone=)` overrides the checkpoint's.
   """
 
   num_joints: int
@@ -336,6 +359,7 @@ class PoseCorrector(nn.Module):
   hoist_inputs: bool = False
   dtype: Any = "float32"
   lookahead: int = -1
+  deadzone: float = 0.0
 
   @nn.compact
   def __call__(
@@ -471,6 +495,8 @@ class PoseCorrector(nn.Module):
         frame_mask,
     )
     normalized = outputs.reshape(batch, time, joints, 2)
+    if self.deadzone > 0:
+      normalized = shrink_corrections(normalized, inputs, valid, self.deadzone)
     return _outputs(normalized, centre, scale, weights if return_attention else None)
 
   def _reference_encoder(self, features):

@@ -43,11 +43,17 @@ class Refiner:
   Args:
     checkpoint: a training run's workdir, its checkpoints folder, or a folder
       written by launch/export.py; default: the shipped model.
+    deadzone: soft threshold on the model's corrections in window units
+      (models.shrink_corrections); default: the checkpoint's (0 if it has none).
   """
 
-  def __init__(self, checkpoint: str | None = None):
+  def __init__(self, checkpoint: str | None = None, *, deadzone: float | None = None):
     self.checkpoint = os.fspath(checkpoint or DEFAULT_CHECKPOINT)
     self.config = inference.load_config(self.checkpoint)
+    if deadzone is not None:
+      if deadzone < 0 or self.config.model_kind != "seq2seq":
+        raise ValueError(f"deadzone={deadzone}: needs a value >= 0 and a seq2seq checkpoint.")
+      self.config.model.deadzone = float(deadzone)
     self.skeleton = skeletons.get_skeleton(self.config.skeleton)
     self.model = models.create_model(self.config, self.skeleton)
     self.mesh = sharding.make_mesh()

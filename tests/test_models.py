@@ -232,3 +232,26 @@ def test_lookahead_output_sees_no_later_frames(implementation, lookahead):
   assert np.abs(np.asarray(after[:, 0] - before[:, 0])).max() > 1e-3
   with pytest.raises(ValueError, match=f"lookahead={lookahead} needs bidirectional=False"):
     model.clone(bidirectional=True).init(jax.random.key(0), poses, confidence)
+
+
+def test_shrink_corrections_keeps_small_ones_at_the_input():
+  inputs = jnp.zeros((1, 3, 2, 2))
+  outputs = jnp.array([[[[0.05, 0.0], [3.0, 4.0]]] * 3])  # Corrections of length 0.05 and 5.
+  observed = jnp.array([[[True, True], [True, True], [False, False]]])
+  shrunk = np.asarray(models.shrink_corrections(outputs, inputs, observed, 0.1))
+  np.testing.assert_array_equal(shrunk[0, :2, 0], 0.0)  # Below the threshold: the input.
+  np.testing.assert_allclose(shrunk[0, :2, 1], [[2.94, 3.92]] * 2, rtol=1e-6)  # 5 -> 4.9.
+  np.testing.assert_array_equal(shrunk[0, 2], outputs[0, 2])  # Missing: the model's output.
+  np.testing.assert_allclose(models.shrink_corrections(outputs, inputs, observed, 0.0), outputs)
+
+
+def test_deadzone_passes_observed_joints_through():
+  poses, confidence = _inputs()
+  confidence[0, 3, 2] = 0.0
+  model = _model(True, True)
+  params = model.init(jax.random.key(0), poses, confidence)["params"]
+  out = np.asarray(model.clone(deadzone=1e3).apply({"params": params}, poses, confidence)["poses"])
+  observed = confidence > 0
+  np.testing.assert_allclose(out[observed], poses[observed], atol=1e-3)
+  free = np.asarray(model.apply({"params": params}, poses, confidence)["poses"])
+  np.testing.assert_array_equal(out[~observed], free[~observed])

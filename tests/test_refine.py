@@ -312,3 +312,19 @@ def test_video_to_overlay_in_one_command(shared_data, estimator_python, tmp_path
   refined = np.load(tmp_path / "out" / "refined.npz")["keypoints"]
   assert refined.shape == (6, 33, 3)
   assert frames.frame_count(str(tmp_path / "out" / "overlay.mp4"))[0] == 6
+
+
+def test_refiner_deadzone_overrides_the_checkpoint():
+  from pose_refine import refiner  # pylint: disable=g-import-not-at-top
+  from pose_refine import skeletons  # pylint: disable=g-import-not-at-top
+
+  rng = np.random.default_rng(0)
+  poses = (np.cumsum(rng.normal(0, 2, (40, 1, 2)), 0) + 300
+           + rng.normal(0, 40, (1, 13, 2))).astype(np.float32)
+  confidence = np.full((40, 13), 0.9, np.float32)
+  skeleton = skeletons.get_skeleton("penn_action")
+  still = refiner.Refiner(deadzone=1e3).refine_track(poses, confidence, skeleton)
+  np.testing.assert_allclose(still, poses, atol=1e-3)
+  assert np.abs(refiner.Refiner().refine_track(poses, confidence, skeleton) - poses).max() > 0.1
+  with pytest.raises(ValueError, match="deadzone=-1"):
+    refiner.Refiner(deadzone=-1.0)
