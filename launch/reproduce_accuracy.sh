@@ -34,6 +34,22 @@ stage() {  # NAME FROM LEARNING_RATE
 }
 stage ft_s0 robust_s0 0.003
 stage ft2_s0 ft_s0 0.001
+# Longer runs on the later stages' distribution (30% clean windows, severity
+# skewed to mild), from scratch: 3,500 and 5,500 steps, a wider model, half the
+# windows clean; and a fourth stage (ft2 continued 3,000 steps at 0.001).
+mild="--config.corruption.clean_fraction=0.3 --config.corruption.severity_power=2.0"
+train mild_s0 recipe=robust,steps=3500 $mild
+for seed in 0 1 2; do
+  train "long_s$seed" "recipe=robust,steps=5500,seed=$seed" $mild
+done
+train longh256_s0 recipe=robust,steps=5500 $mild --config.model.hidden=256 \
+  --config.model.attention_size=256
+train longc5_s0 recipe=robust,steps=5500 --config.corruption.clean_fraction=0.5 \
+  --config.corruption.severity_power=2.0
+train ft3_s0 recipe=robust,steps=3000 $mild --config.optim.learning_rate=0.001 \
+  --config.init_from="$out/ft2_s0"
+# Streaming models (RESULTS.md "Online refinement"): output frame t sees input up to t + k.
+train longla0_s0 recipe=robust,steps=5500,lookahead=0 $mild
 
 models="shipped=shipped,paper_s0=$out/paper_s0,robust_s0=$out/robust_s0,robust_s1=$out/robust_s1"
 models="$models,robust_s2=$out/robust_s2,mlp_robust=$out/mlp_robust,ft_s0=$out/ft_s0,ft2_s0=$out/ft2_s0"
@@ -48,4 +64,9 @@ for name in nocorrupt nozero noaccel noaligned 30fps noattn nobidir neither; do
 done
 mkdir -p "$out/ablations" && cp "$out/main/robustness.json" "$out/ablations/"
 robustness --output="$out/ablations" --models="$ablations" --families=heldout --levels=0,1,3 \
+  --wrong_joint=
+longer="long_s0=$out/long_s0,long_s1=$out/long_s1,long_s2=$out/long_s2,ft3=$out/ft3_s0"
+longer="$longer,longh256=$out/longh256_s0,longc5=$out/longc5_s0,mild=$out/mild_s0"
+mkdir -p "$out/longer" && cp "$out/main/robustness.json" "$out/longer/"
+robustness --output="$out/longer" --models="$longer" --families=heldout --levels=0,1,3 \
   --wrong_joint=

@@ -31,8 +31,10 @@ from pose_refine import skeletons
 
 _CONFIG = config_flags.DEFINE_config_file("config", None, "Data set config.", lock_config=True)
 _OUTPUT = flags.DEFINE_string("output", None, "Folder for robustness.{json,md,png}.")
-_MODELS = flags.DEFINE_list("models", ["shipped=shipped"],
-                            "name=checkpoint pairs; 'shipped' is the shipped model.")
+_MODELS = flags.DEFINE_list(
+    "models", ["shipped=shipped"],
+    "name=checkpoint pairs; 'shipped' is the shipped model; name=checkpoint#deadzone=D "
+    "sets the refiner's deadzone (models.shrink_corrections).")
 _FAMILIES = flags.DEFINE_list("families", ["heldout", "train"], "Error families.")
 _LEVELS = flags.DEFINE_list("levels", ["0", "1", "2", "3", "4"], "Error levels (0 to 4).")
 _RATES = flags.DEFINE_list("rates", ["1"], "Frame-rate factors (2: 30 -> 60 fps).")
@@ -53,7 +55,9 @@ def _models(skeleton):
   models = {}
   for item in _MODELS.value:
     name, _, path = item.partition("=")
-    model = refiner.Refiner(None if path in ("", "shipped") else path)
+    path, _, option = path.partition("#deadzone=")
+    model = refiner.Refiner(None if path in ("", "shipped") else path,
+                            deadzone=float(option) if option else None)
     models[name] = (lambda m: lambda p, c: m.refine_track(p, c, skeleton))(model)
   return models
 
