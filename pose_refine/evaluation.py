@@ -93,6 +93,23 @@ def raw_and_baselines(videos, tune_videos, skeleton: skeletons.Skeleton):
   return methods, tuned
 
 
+def best_filter_scores(videos, tune_videos, skeleton: skeletons.Skeleton,
+                       thresholds) -> dict:
+  """`evaluate`'s scores for the baseline that tunes best on `tune_videos`.
+
+  Every baseline is tuned on `tune_videos` (PCK@20px Average); the one with
+  the best tuned value is run on `videos`. Returns its scores with "name" and
+  "params".
+  """
+  tuned = tune_baselines(tune_videos, skeleton)
+  name = max(tuned, key=lambda n: tuned[n][1])
+  predictions = np.concatenate(run_baseline(name, tuned[name][0], videos))
+  truth, valid = ground_truth(videos)
+  errors = metrics.joint_errors(predictions, truth)
+  return {"name": name, "params": tuned[name][0], "mean_error": metrics.mean_error(errors, valid),
+          **pck_scores(errors, valid, thresholds, skeleton)}
+
+
 def save_predictions(path, videos, predictions) -> None:
   """A method's poses per video id (.npz), for reports that compare runs."""
   with files.atomic_file(path, "wb") as f:
@@ -309,16 +326,21 @@ def write_json(results, path) -> None:
 
 def write_report(results, config, skeleton, split, path_prefix) -> str:
   """Prints raw-vs-refined tables (see `evaluate`) and writes <prefix>.md and .json."""
-  methods = {name: results[name] for name in ("raw", "refined")}
+  methods = {"raw": results["raw"]}
+  if "best_filter" in results:
+    methods[f"best filter ({results['best_filter']['name']})"] = results["best_filter"]
+  methods["refined"] = results["refined"]
   tables = [
       f"PCK@{threshold:g}px on {config.dataset}:{split} (%)\n"
       + pck_table(methods, skeleton, threshold)
       for threshold in config.eval.pck_thresholds
   ]
   summary = "\n\n".join(tables) + (
-      f"\n\nMean error (px, over joints each method reports): raw "
-      f"{results['raw']['mean_error']:.2f}, refined {results['refined']['mean_error']:.2f}\n"
-  )
+      "\n\nMean error (px, over joints each method reports): " + ", ".join(
+          f"{name} {values['mean_error']:.2f}" for name, values in methods.items()) + "\n")
+  if "best_filter" in results:
+    summary += (f"(best filter: tuned on {config.eval_split}, "
+                f"{results['best_filter']['params']})\n")
   path_prefix = epath.Path(path_prefix)
   write_json(results, path_prefix.with_suffix(".json"))
   files.write_text(path_prefix.with_suffix(".md"), summary)

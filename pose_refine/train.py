@@ -489,6 +489,14 @@ def _final_evaluation(config, workdir: epath.Path, state, evaluate, skeleton):
   split = config.final_eval_split
   videos = input_pipeline.load_videos(config, split, skeleton)
   results, refined = evaluate(state.params, videos, return_predictions=True)
+  if config.eval.get("filter_row", False):
+    # The best classical filter, tuned on config.eval_split, beside raw and refined.
+    if config.eval_split == split:
+      raise ValueError(f"config.eval.filter_row: the filters would be tuned on the reported "
+                       f"split {split!r}; set config.eval_split to another split.")
+    tune_videos = input_pipeline.load_videos(config, config.eval_split, skeleton)
+    results["best_filter"] = evaluation.best_filter_scores(
+        videos, tune_videos, skeleton, config.eval.pck_thresholds)
   results["params_sha256"] = params_fingerprint(state.params)
   if jax.process_index() == 0:
     evaluation.save_predictions(workdir / f"predictions_{split}.npz", videos, refined)

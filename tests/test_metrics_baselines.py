@@ -127,3 +127,34 @@ def test_group_without_ground_truth_is_nan_and_printed_as_dash():
   scores = evaluation.pck_scores(errors, valid, [20.0], skeleton)
   text = evaluation.pck_table({"raw": scores}, skeleton, 20.0)
   assert "| raw | 100.0 |" in text and "| - |" in text
+
+
+def test_report_puts_the_best_tuned_filter_between_raw_and_refined(tmp_path):
+  import ml_collections  # pylint: disable=g-import-not-at-top
+
+  skeleton = skeletons.get_skeleton("penn_action")
+  rng = np.random.default_rng(0)
+
+  def video(seed):
+    truth = np.cumsum(np.random.default_rng(seed).normal(0, 2, (60, 1, 2)), 0) + rng.normal(
+        300, 40, (1, 13, 2))
+    poses = truth + np.random.default_rng(seed + 1).normal(0, 6, truth.shape)
+    return {"poses": poses.astype(np.float32), "confidence": np.ones((60, 13), np.float32),
+            "ground_truth": truth.astype(np.float32), "ground_truth_valid": np.ones((60, 13), bool)}
+
+  videos, tune = [video(0), video(2)], [video(4), video(6)]
+  best = evaluation.best_filter_scores(videos, tune, skeleton, (20.0, 10.0))
+  raw = evaluation.pck_scores(
+      metrics.joint_errors(np.concatenate([v["poses"] for v in videos]),
+                           evaluation.ground_truth(videos)[0]),
+      evaluation.ground_truth(videos)[1], (20.0, 10.0), skeleton)
+  assert best["name"] in baselines.BASELINES
+  assert best["pck@10/Average"] > raw["pck@10/Average"]  # Smoothing white jitter helps.
+  results = {"raw": dict(raw, mean_error=6.0), "best_filter": best,
+             "refined": dict(raw, mean_error=5.0)}
+  config = ml_collections.ConfigDict(
+      {"dataset": "toy", "eval_split": "validation", "eval": {"pck_thresholds": (20.0, 10.0)}})
+  summary = evaluation.write_report(results, config, skeleton, "test", tmp_path / "results")
+  lines = [line.split(" |")[0] for line in summary.splitlines() if line.startswith("| ")]
+  assert lines[1:4] == ["| raw", f"| best filter ({best['name']})", "| refined"]
+  assert f"best filter ({best['name']}) {best['mean_error']:.2f}" in summary
