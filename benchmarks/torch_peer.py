@@ -14,8 +14,10 @@ dependency of pose_refine):
 .venv-bench/bin/python benchmarks/torch_peer.py --serve    # driven by benchmarks.run
 
 IN.npz (written by benchmarks.peer.export): the Flax parameters under
-"params/<path>", the model's sizes under "config/<name>", and the arrays
-"poses", "confidence", "ground_truth", "ground_truth_valid". This file
+"params/<path>", the model's sizes under "config/<name>", a batch
+"poses", "confidence", "ground_truth", "ground_truth_valid" (the train step's
+and --check's), and for --serve the windows to predict, "predict_poses",
+"predict_confidence", with pose_refine's predictions "expected". This file
 imports torch and numpy only.
 """
 
@@ -219,7 +221,7 @@ def make_train_step(module, compiled: bool):
     loss.backward()
     torch.nn.utils.clip_grad_norm_(trainable, 1.0)
     optimizer.step()
-    return float(loss)
+    return loss.item()
 
   return step
 
@@ -239,8 +241,7 @@ def read_inputs(path):
   data = np.load(path)
   config = {k.split("/", 1)[1]: data[k].item() for k in data.files if k.startswith("config/")}
   params = {k.split("/", 1)[1]: data[k] for k in data.files if k.startswith("params/")}
-  tensors = {k: torch.from_numpy(data[k]) for k in
-             ("poses", "confidence", "ground_truth", "ground_truth_valid") if k in data.files}
+  tensors = {k: torch.from_numpy(data[k]) for k in data.files if "/" not in k}
   return config, params, tensors
 
 
@@ -276,37 +277,45 @@ def check(path, output):
 def serve():
   """Answers timing requests, one JSON line in and one out, for benchmarks.run's peer suite.
 
-  {"setup": IN.npz, "threads": n} builds the module and its four programs;
-  {"time": "train_eager" | "train_compiled" | "predict_eager" | "predict_compiled",
-  "calls": n} runs one program n times and answers the mean seconds per call.
-  The driver alternates these with its own JAX timings (ABAB), so both sides
-  see the same machine load.
+  {"setup": IN.npz, "threads": n, "device": "cpu" | "cuda"} builds the four
+  programs (train and predict, eager and compiled), warms them up and
+  answers their compile times and how far their predictions are from the
+  export's "expected" (pose_refine's); {"time": "train_eager" |
+  "train_compiled" | "predict_eager" | "predict_compiled", "calls": n} runs
+  one program n times and answers the mean seconds per call. The driver
+  alternates these with its own JAX timings (ABAB), so both sides see the
+  same machine load.
   """
-  programs, info = {}, {}
+  programs = {}
   for line in sys.stdin:
     request = json.loads(line)
     if "setup" in request:
       torch.set_num_threads(request["threads"])
+      # XLA's CPU code flushes denormals to zero; without it, training steps that drive
+      # activations towards saturation slow torch down by 10-50x on this CPU.
+      torch.set_flush_denormal(True)
+      device = torch.device(request.get("device", "cpu"))
+      sync = torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
       config, params, tensors = read_inputs(request["setup"])
-      module = build(config, params)
-      predict_poses = tensors["poses"][: int(config["predict_windows"])]
-      predict_confidence = tensors["confidence"][: int(config["predict_windows"])]
-      train_batch = {k: v[: int(config["train_batch"])] for k, v in tensors.items()}
-      info = {"torch": torch.__version__, "threads": torch.get_num_threads(), "compile_s": {}}
+      tensors = {k: v.to(device) for k, v in tensors.items()}
+      train_batch = {k: tensors[k] for k in
+                     ("poses", "confidence", "ground_truth", "ground_truth_valid")}
+      answer = {"torch": torch.__version__, "threads": torch.get_num_threads(),
+                "device": str(device), "compile_s": {}, "max_abs_difference": {}}
       for compiled in (False, True):
         kind = "compiled" if compiled else "eager"
-        # Each program trains its own copy, so steps of one never change another's weights.
-        copy = build(config, params)
-        train = make_train_step(copy, compiled)
-        predict = make_predict(module, compiled)
-        programs[f"train_{kind}"] = lambda t=train: t(train_batch)
-        programs[f"predict_{kind}"] = lambda p=predict: p(predict_poses, predict_confidence)
+        # Each program has its own weights: training steps never change the predicting copy.
+        train = make_train_step(build(config, params).to(device), compiled)
+        predict = make_predict(build(config, params).to(device), compiled)
+        programs[f"train_{kind}"] = lambda t=train: (t(train_batch), sync())
+        programs[f"predict_{kind}"] = lambda p=predict: (
+            p(tensors["predict_poses"], tensors["predict_confidence"]), sync())[0]
         for name in (f"train_{kind}", f"predict_{kind}"):
           start = time.perf_counter()
-          programs[name]()  # Compiles (torch.compile) or warms up.
-          programs[name]()
-          info["compile_s"][name] = time.perf_counter() - start
-      answer = info
+          result = programs[name]()  # Compiles (torch.compile) or warms up.
+          answer["compile_s"][name] = time.perf_counter() - start
+        answer["max_abs_difference"][kind] = float(
+            (result - tensors["expected"]).abs().max())
     else:
       run = programs[request["time"]]
       start = time.perf_counter()
