@@ -477,6 +477,14 @@ def _table(rows, columns) -> str:
   return evaluation.markdown_table([title for title, _ in columns], cells)
 
 
+_SECTION_NAMES = {
+    "peer": "'pose_refine vs PyTorch'", "train": "'Train step'",
+    "profile": "'Where a train step's time goes'", "inference": "'Whole-video inference'",
+    "first_result": "'Time to first result'", "scaling": "'Fake CPU devices'",
+    "compile_cache": "'Persistent compilation cache'",
+}
+
+
 def markdown(results) -> str:
   info = results["machine"]
   parts = [
@@ -486,6 +494,11 @@ def markdown(results) -> str:
       f"`{info['command']}`. Medians over {results['repeats']} runs. Peak: "
       f"{info['peak_gflop_s']:,.0f} GFLOP/s fp32 ({info['peak_note']}).",
   ]
+  for suite, earlier in results.get("kept", {}).items():
+    parts.append(
+        f"*The {_SECTION_NAMES[suite]} table is kept from an earlier run* (not rerun by this "
+        f"command): measured {earlier['date']}, commit {earlier['commit']}, command "
+        f"`{earlier['command']}`.")
   variant = lambda r: ("attention" if r.get("attention", True) else "no attention") + ", " + (
       "bidirectional" if r.get("bidirectional", True) else "forward-only")
   if "peer" in results:
@@ -590,6 +603,15 @@ def main(argv):
 
   quick, repeats = _QUICK.value, _REPEATS.value
   results = {"machine": machine(), "repeats": repeats}
+  if not quick and os.path.exists(_JSON.value):
+    # Suites not rerun keep their rows, marked with the run that measured them.
+    with open(_JSON.value) as f:
+      earlier = json.load(f)
+    results["kept"] = {}
+    for suite in _SECTION_NAMES:
+      if suite in earlier and suite not in _SUITES.value:
+        results[suite] = earlier[suite]
+        results["kept"][suite] = earlier.get("kept", {}).get(suite, earlier["machine"])
   peak = flops.cpu_peak_flops()[0]
   for suite in _SUITES.value:
     print(f"== {suite}", flush=True)
