@@ -265,6 +265,7 @@ def bench_peer(repeats, quick, peer_python):
           programs[f"{task} torch {kind}"] = (
               lambda name=f"{task}_{kind}": torch_peer.request(time=name, calls=calls))
       times = {name: [] for name in programs}
+      load_average = os.getloadavg()[0]  # Other users of the machine, before the rounds.
       for _ in range(repeats):
         for name, program in programs.items():  # A B C D, A B C D, ...
           if " torch " in name:
@@ -292,6 +293,8 @@ def bench_peer(repeats, quick, peer_python):
                frames_per_s=frames / median, vs_eager=eager / median, vs_compiled=compiled / median,
                compile_s=compile_s[name], threads=threads, torch=info["torch"],
                torch_threads=info["threads"], peer_device=info["device"],
+               omp_wait_policy=os.environ.get("OMP_WAIT_POLICY", "PASSIVE"),
+               load_average=load_average,
                peer_max_abs_difference_px=info["max_abs_difference"])
     print(json.dumps(row), flush=True)
     rows.append(row)
@@ -509,8 +512,11 @@ def markdown(results) -> str:
         "the shipped model's architecture; train step: teacher forcing, RMSProp, clipping; "
         f"inference: one call on {first['predict_windows']} windows of a long track, shipped "
         f"weights. PyTorch {first['torch']} on {first['peer_device']}, "
-        f"{first['torch_threads']} threads (torch.set_num_threads); XLA on "
-        f"{first['threads']} cores. Min / median / max over {results['repeats']} rounds, each "
+        f"{first['torch_threads']} threads (torch.set_num_threads, OMP_WAIT_POLICY="
+        f"{first.get('omp_wait_policy', 'default')}); XLA on "
+        f"{first['threads']} cores; load average {first['load_average']:.1f} before the "
+        "rounds (other jobs on the machine). Min / median / max over "
+        f"{results['repeats']} rounds, each "
         "round running every program in turn; 'x eager' and 'x compiled' are the peer's "
         "median time over this row's (above 1: faster than the peer). The peer's predictions "
         "differ from pose_refine's by at most "

@@ -129,7 +129,9 @@ class Corrector(nn.Module):
     keys = self.keys(encoded)
     state = torch.tanh(self.bridge(summary))
     cell = torch.zeros_like(state)
-    base = flat_inputs if self.aligned_output is None else flat_inputs + self.aligned_output(encoded)
+    base = flat_inputs
+    if self.aligned_output is not None:
+      base = base + self.aligned_output(encoded)
     if targets is not None:
       target_norm = to_normalized(targets, targets_valid, centre, scale).reshape(batch, time, -1)
     previous = flat_inputs[:, 0]

@@ -33,11 +33,12 @@ def nanmedian(values):
   """The median of the last axis ignoring NaNs, as `jnp.nanmedian(values, axis=-1)`.
 
   The same value bit for bit (the two middle order statistics averaged as
-  (low + high) * 0.5; a zero median may differ in sign), found by bisecting the float32 bit patterns (32
-  rounds of compare-and-count) instead of sorting: XLA's sort is the
-  slowest part of a window's forward pass on CPU, selection is a few
-  vectorised reductions. No gradient flows back to `values` (it is computed
-  from the inputs' frame of reference, never from parameters).
+  (low + high) * 0.5; a zero median may differ in sign), found by bisecting
+  the float32 bit patterns (32 rounds of compare-and-count) instead of
+  sorting: XLA's sort is the slowest part of a window's forward pass on
+  CPU, selection is a few vectorised reductions. No gradient flows back to
+  `values` (it is computed from the inputs' frame of reference, never from
+  parameters).
 
   Args:
     values: [..., n] float32.
