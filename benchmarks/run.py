@@ -27,11 +27,15 @@ from absl import flags
 from pose_refine import files
 
 _SUITES = flags.DEFINE_list(
-    "suites", ["train", "profile", "inference", "scaling", "compile_cache"],
+    "suites", ["peer", "train", "profile", "inference", "first_result", "scaling",
+               "compile_cache"],
     "Which benchmarks to run."
 )
 _REPEATS = flags.DEFINE_integer("repeats", 5, "Timed runs per figure (the median is reported).")
 _QUICK = flags.DEFINE_bool("quick", False, "Tiny sizes: checks the harness only.")
+_PEER_PYTHON = flags.DEFINE_string(
+    "peer_python", os.path.join(".venv-bench", "bin", "python"),
+    "Python of the PyTorch peer's environment (./setup.sh requirements-bench.txt .venv-bench).")
 _OUTPUT = flags.DEFINE_string("output", "BENCHMARKS.md", "Markdown file whose tables are rewritten.")
 _JSON = flags.DEFINE_string("json", "benchmarks/results.json", "Where every number goes.")
 # Internal: one measurement in a fresh process (device count, cache state).
@@ -66,8 +70,11 @@ def _config(batch, window, hidden, attention=True, bidirectional=True,
   return config
 
 
-def _train_setup(config):
-  """A compiled train step on random windows; returns (run_one_step, compile_s)."""
+def _train_setup(config, with_inputs=False):
+  """A compiled train step on random windows; returns (run_one_step, compile_s).
+
+  With `with_inputs`, also the initial parameters and the host batch.
+  """
   import jax  # pylint: disable=g-import-not-at-top
   import numpy as np  # pylint: disable=g-import-not-at-top
 
@@ -86,12 +93,14 @@ def _train_setup(config):
   rng = np.random.default_rng(0)
   shape = (config.batch_size, config.window, skeleton.num_joints)
   truth = rng.normal(200.0, 40.0, shape + (2,)).astype(np.float32)
-  batch = sharding.to_global({
+  host_batch = {
       "poses": truth + rng.normal(0.0, 5.0, truth.shape).astype(np.float32),
       "confidence": rng.uniform(0.2, 1.0, shape).astype(np.float32),
       "ground_truth": truth,
       "ground_truth_valid": np.ones(shape, bool),
-  }, mesh)
+  }
+  batch = sharding.to_global(host_batch, mesh)
+  initial_params = jax.device_get(state.params) if with_inputs else None
   step = train.jit_train_step(model, optimizer, config, mesh, state_sharding)
   key = jax.random.key(1)
   start = time.perf_counter()
@@ -103,6 +112,8 @@ def _train_setup(config):
     holder["state"], metrics = compiled(holder["state"], batch, key)
     return float(jax.block_until_ready(metrics["loss"]))
 
+  if with_inputs:
+    return run, compile_s, model, initial_params, host_batch
   return run, compile_s
 
 
@@ -171,7 +182,8 @@ def bench_inference(points, frames, repeats):
         mesh=mesh, fill_missing=True,
     )
     start = time.perf_counter()
-    refine([_long_video(window)])  # Compiles the one batch shape used.
+    # Compiles the one batch shape used (a track of a full batch of windows).
+    refine([_long_video(point["stride"] * point["batch_size"] + window)])
     compile_s = time.perf_counter() - start
     seconds = _median_seconds(lambda: refine([video]), repeats, 1)
     # The same run again with the model calls timed: the rest is windowing,
@@ -195,6 +207,95 @@ def bench_inference(points, frames, repeats):
     row = dict(point, frames=frames, seconds=seconds, frames_per_s=frames / seconds,
                model_seconds=model_seconds, compile_s=compile_s,
                window_latency_ms=1e3 * latency)
+    print(json.dumps(row), flush=True)
+    rows.append(row)
+  return rows
+
+
+def bench_peer(repeats, quick, peer_python):
+  """pose_refine vs the PyTorch peer (eager and torch.compile), timed alternately in one run.
+
+  Train step: teacher forcing, RMSProp, clipping, the shipped model's
+  architecture (aligned output term), from random initial weights. Inference:
+  one call on `predict_windows` windows of a long track (gap-filled and cut
+  as refine does) with the shipped weights, both sides. The peer's
+  predictions are checked against pose_refine's on the same windows.
+  """
+  import jax  # pylint: disable=g-import-not-at-top
+  import numpy as np  # pylint: disable=g-import-not-at-top
+
+  from benchmarks import peer  # pylint: disable=g-import-not-at-top
+  from pose_refine import refiner  # pylint: disable=g-import-not-at-top
+  from pose_refine import windows  # pylint: disable=g-import-not-at-top
+
+  size = dict(batch=8, window=32, hidden=128) if quick else dict(batch=64, window=32, hidden=128)
+  predict_windows, calls = (16, 1) if quick else (1024, 3)
+  shipped = refiner.load()
+  programs, compile_s = {}, {}
+  for implementation in ("reference", "fused"):
+    config = _config(**size, implementation=implementation)
+    config.model.aligned_output = shipped.config.model.aligned_output
+    config.feedback = "teacher_forcing"
+    run, compile_s[f"train {implementation}"], model, params, batch = _train_setup(
+        config, with_inputs=True)
+    programs[f"train {implementation}"] = run
+  video = windows.fill_missing(_long_video(predict_windows * 16 + 16))
+  starts = windows.window_starts(len(video["poses"]), size["window"], 16)[:predict_windows]
+  poses = windows.cut(video["poses"], starts, size["window"], np.nan)
+  confidence = windows.cut(video["confidence"], starts, size["window"], 0.0)
+  for implementation in ("reference", "fused"):
+    model = shipped.model.clone(implementation=implementation)
+    predict = jax.jit(lambda p, x, c, m=model: m.apply({"params": p}, x, c)["poses"])
+    start = time.perf_counter()
+    expected = np.asarray(predict(shipped.params, poses, confidence))
+    compile_s[f"predict {implementation}"] = time.perf_counter() - start
+    programs[f"predict {implementation}"] = lambda f=predict: jax.block_until_ready(
+        f(shipped.params, poses, confidence))
+  threads = os.cpu_count()
+  with tempfile.TemporaryDirectory() as folder:
+    path = os.path.join(folder, "peer.npz")
+    peer.export(path, shipped.model, jax.device_get(shipped.params), dict(
+        batch, predict_poses=poses, predict_confidence=confidence, expected=expected))
+    torch_peer = peer.Peer(peer_python)
+    try:
+      device = "cuda" if jax.default_backend() == "gpu" else "cpu"
+      info = torch_peer.request(setup=path, threads=threads, device=device)
+      for task in ("train", "predict"):
+        for kind in ("eager", "compiled"):
+          programs[f"{task} torch {kind}"] = (
+              lambda name=f"{task}_{kind}": torch_peer.request(time=name, calls=calls))
+      times = {name: [] for name in programs}
+      load_average = os.getloadavg()[0]  # Other users of the machine, before the rounds.
+      for _ in range(repeats):
+        for name, program in programs.items():  # A B C D, A B C D, ...
+          if " torch " in name:
+            times[name].append(program()["seconds"])
+          else:
+            program()
+            start = time.perf_counter()
+            for _ in range(calls):
+              program()
+            times[name].append((time.perf_counter() - start) / calls)
+    finally:
+      torch_peer.close()
+  for name, seconds in info["compile_s"].items():
+    task, kind = name.split("_")
+    compile_s[f"{task} torch {kind}"] = seconds
+  rows = []
+  for name, seconds in times.items():
+    task = name.split()[0]
+    frames = (size["batch"] if task == "train" else predict_windows) * size["window"]
+    eager = statistics.median(times[f"{task} torch eager"])
+    compiled = statistics.median(times[f"{task} torch compiled"])
+    median = statistics.median(seconds)
+    row = dict(task=task, program=name.split(" ", 1)[1], **size, predict_windows=predict_windows,
+               min_ms=1e3 * min(seconds), median_ms=1e3 * median, max_ms=1e3 * max(seconds),
+               frames_per_s=frames / median, vs_eager=eager / median, vs_compiled=compiled / median,
+               compile_s=compile_s[name], threads=threads, torch=info["torch"],
+               torch_threads=info["threads"], peer_device=info["device"],
+               omp_wait_policy=os.environ.get("OMP_WAIT_POLICY", "PASSIVE"),
+               load_average=load_average,
+               peer_max_abs_difference_px=info["max_abs_difference"])
     print(json.dumps(row), flush=True)
     rows.append(row)
   return rows
@@ -354,11 +455,13 @@ def _train_points(quick):
 def _inference_points(quick):
   if quick:
     return [dict(window=8, hidden=16, stride=4, batch_size=32)]
-  return [dict(window=32, hidden=128, stride=16, batch_size=512, implementation="reference"),
-          dict(window=32, hidden=128, stride=16, batch_size=512),
+  # The first row is what refine does by default (the shipped model; Refiner.refine_track:
+  # stride 16, batch 256).
+  return [dict(window=32, hidden=128, stride=16, batch_size=256, shipped=True),
           dict(window=32, hidden=128, stride=16, batch_size=512, shipped=True),
-          dict(window=32, hidden=128, stride=32, batch_size=512, shipped=True),
-          dict(window=32, hidden=64, stride=16, batch_size=512)]
+          dict(window=32, hidden=128, stride=32, batch_size=256, shipped=True),
+          dict(window=32, hidden=128, stride=16, batch_size=256, implementation="reference"),
+          dict(window=32, hidden=64, stride=16, batch_size=256)]
 
 
 def _number(value: float) -> str:
@@ -377,6 +480,14 @@ def _table(rows, columns) -> str:
   return evaluation.markdown_table([title for title, _ in columns], cells)
 
 
+_SECTION_NAMES = {
+    "peer": "'pose_refine vs PyTorch'", "train": "'Train step'",
+    "profile": "'Where a train step's time goes'", "inference": "'Whole-video inference'",
+    "first_result": "'Time to first result'", "scaling": "'Fake CPU devices'",
+    "compile_cache": "'Persistent compilation cache'",
+}
+
+
 def markdown(results) -> str:
   info = results["machine"]
   parts = [
@@ -386,8 +497,38 @@ def markdown(results) -> str:
       f"`{info['command']}`. Medians over {results['repeats']} runs. Peak: "
       f"{info['peak_gflop_s']:,.0f} GFLOP/s fp32 ({info['peak_note']}).",
   ]
+  for suite, earlier in results.get("kept", {}).items():
+    parts.append(
+        f"*The {_SECTION_NAMES[suite]} table is kept from an earlier run* (not rerun by this "
+        f"command): measured {earlier['date']}, commit {earlier['commit']}, command "
+        f"`{earlier['command']}`.")
   variant = lambda r: ("attention" if r.get("attention", True) else "no attention") + ", " + (
       "bidirectional" if r.get("bidirectional", True) else "forward-only")
+  if "peer" in results:
+    first = results["peer"][0]
+    parts.append(
+        "### pose_refine vs PyTorch, timed alternately in one run\n\n"
+        f"Batch {first['batch']}, window {first['window']}, hidden {first['hidden']}, 13 joints, "
+        "the shipped model's architecture; train step: teacher forcing, RMSProp, clipping; "
+        f"inference: one call on {first['predict_windows']} windows of a long track, shipped "
+        f"weights. PyTorch {first['torch']} on {first['peer_device']}, "
+        f"{first['torch_threads']} threads (torch.set_num_threads, OMP_WAIT_POLICY="
+        f"{first.get('omp_wait_policy', 'default')}); XLA on "
+        f"{first['threads']} cores; load average {first['load_average']:.1f} before the "
+        "rounds (other jobs on the machine). Min / median / max over "
+        f"{results['repeats']} rounds, each "
+        "round running every program in turn; 'x eager' and 'x compiled' are the peer's "
+        "median time over this row's (above 1: faster than the peer). The peer's predictions "
+        "differ from pose_refine's by at most "
+        + ", ".join(f"{v:.1e} px ({k})" for k, v in first["peer_max_abs_difference_px"].items())
+        + ".\n\n"
+        + _table(results["peer"], [
+            ("task", "task"),
+            ("program", lambda r: r["program"].replace("torch compiled", "torch.compile").replace(
+                "reference", "pose_refine reference").replace("fused", "pose_refine fused")),
+            ("min ms", "min_ms"), ("median ms", "median_ms"), ("max ms", "max_ms"),
+            ("frames/s", "frames_per_s"), ("x eager", "vs_eager"), ("x compiled", "vs_compiled"),
+            ("compile s", "compile_s")]))
   if "train" in results:
     parts.append("### Train step (13 joints, RMSProp, data-parallel program on all devices)\n\n"
                  + _table(results["train"], [
@@ -416,6 +557,24 @@ def markdown(results) -> str:
                      ("frames/s", "frames_per_s"), ("of which model calls s", "model_seconds"),
                      ("one-window latency ms", "window_latency_ms"),
                      ("compile s", "compile_s")]))
+  if "first_result" in results:
+    rows = results["first_result"]
+    phases = [r for r in rows if r["what"] == "phases"]
+    parts.append(
+        f"### Time to first result ({rows[0]['frames']} frames of 13 joints, .npy, fresh "
+        "processes)\n\n"
+        "One process importing the refine path, loading the shipped model and refining the "
+        "file twice (`refiner.refine_file`): the first refine minus the second is the "
+        "compilation. Cold: empty compilation cache; warm: the cache one run filled.\n\n"
+        + _table(phases, [
+            ("cache", "cache"), ("Python start + exit s", "start_exit_s"),
+            ("import s", "import_s"), ("load s", "load_s"), ("compile s", "compile_s"),
+            ("compute s", "compute_s"),
+            ("to first result s", lambda r: r["wall_s"] - r["compute_s"])])
+        + "\n\nThe commands, wall time from outside:\n\n"
+        + _table([r for r in rows if r["what"] != "phases"], [
+            ("command", lambda r: f"`{r['what']}`"), ("cache", "cache"),
+            ("seconds", "wall_s")]))
   if "scaling" in results:
     parts.append("### Fake CPU devices (one process; checks the sharded path, not speed)\n\n"
                  + _table(results["scaling"], [
@@ -450,6 +609,15 @@ def main(argv):
 
   quick, repeats = _QUICK.value, _REPEATS.value
   results = {"machine": machine(), "repeats": repeats}
+  if not quick and os.path.exists(_JSON.value):
+    # Suites not rerun keep their rows, marked with the run that measured them.
+    with open(_JSON.value) as f:
+      earlier = json.load(f)
+    results["kept"] = {}
+    for suite in _SECTION_NAMES:
+      if suite in earlier and suite not in _SUITES.value:
+        results[suite] = earlier[suite]
+        results["kept"][suite] = earlier.get("kept", {}).get(suite, earlier["machine"])
   peak = flops.cpu_peak_flops()[0]
   for suite in _SUITES.value:
     print(f"== {suite}", flush=True)
@@ -464,9 +632,17 @@ def main(argv):
       results["compile_cache"] = bench_compile_cache()
     elif suite == "profile":
       results["profile"] = bench_profile(repeats, quick)
+    elif suite == "first_result":
+      from benchmarks import first_result  # pylint: disable=g-import-not-at-top
+
+      results["first_result"] = first_result.bench_first_result(
+          _long_video(40 if quick else 300), repeats)
+    elif suite == "peer":
+      results["peer"] = bench_peer(repeats, quick, _PEER_PYTHON.value)
     else:
       raise app.UsageError(
-          f"Unknown suite {suite!r}; use train, profile, inference, scaling, compile_cache.")
+          f"Unknown suite {suite!r}; use peer, train, profile, inference, first_result, "
+          "scaling, compile_cache.")
   os.makedirs(os.path.dirname(os.path.abspath(_JSON.value)), exist_ok=True)
   files.write_text(_JSON.value, json.dumps(results, indent=1))
   write_markdown(_OUTPUT.value, markdown(results))

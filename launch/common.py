@@ -16,12 +16,13 @@ def _quiet_libraries(record) -> bool:
   return record.levelno > 20 or not any(f"/{n}/" in record.pathname for n in noisy)
 
 
-def setup(config=None, quiet: bool = False) -> None:
+def setup(config=None, quiet: bool = False, cache_min_compile_time_s: float = 1.0) -> None:
   """Prepares JAX before its backend starts.
 
   With `config.deterministic`, GPU programs use deterministic reductions and
   scatters (slower, bit-reproducible on the same GPU model and software).
-  Also turns on the persistent compilation cache and, when the environment
+  Also turns on the persistent compilation cache
+  (sharding.enable_compilation_cache) and, when the environment
   describes several processes, starts multi-process JAX. Logs at INFO, or
   with `quiet` (tools for users, not research runs) at absl's --verbosity
   (default: warnings only, so no backend probes; --verbosity=0 for INFO).
@@ -32,15 +33,10 @@ def setup(config=None, quiet: bool = False) -> None:
       os.environ["XLA_FLAGS"] = f"{flags} {_GPU_DETERMINISM_FLAGS}".strip()
   import jax  # pylint: disable=g-import-not-at-top
 
-  cache = os.environ.get(
-      "POSE_REFINE_COMPILATION_CACHE",
-      os.path.join(os.path.expanduser("~"), ".cache", "pose_refine", "jax"),
-  )
-  if cache:
-    jax.config.update("jax_compilation_cache_dir", cache)
-    jax.config.update("jax_persistent_cache_min_compile_time_secs", 1.0)
   from pose_refine import sharding  # pylint: disable=g-import-not-at-top
 
+  # Programs compiling faster than cache_min_compile_time_s are not cached.
+  sharding.enable_compilation_cache(cache_min_compile_time_s)
   sharding.initialize_distributed()
   verbosity = absl_flags.FLAGS["verbosity"]
   if verbosity.present:

@@ -49,7 +49,8 @@ flags.mark_flags_as_required(["input", "output"])
 def main(argv):
   if len(argv) > 1:
     raise app.UsageError(f"Unexpected arguments: {argv[1:]}")
-  common.setup(quiet=True)
+  # Every program of the refine path is cached: a warm start compiles nothing.
+  common.setup(quiet=True, cache_min_compile_time_s=0.0)
   from pose_refine import checkpointing  # pylint: disable=g-import-not-at-top
   from pose_refine import cli  # pylint: disable=g-import-not-at-top
   from pose_refine import keypoint_io  # pylint: disable=g-import-not-at-top

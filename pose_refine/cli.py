@@ -45,6 +45,10 @@ environment:
                       .venv-estimator/bin/python of the clone pose_refine
                       was installed from; create it there with
                       ./setup.sh requirements-estimator.txt .venv-estimator).
+  POSE_REFINE_COMPILATION_CACHE
+                      where refine keeps its compiled programs, so later runs
+                      start faster (default: ~/.cache/pose_refine/jax); set
+                      it empty to turn the cache off.
 
 exit status:
   0 success; 2 bad input or usage (the message names the file and what was
@@ -110,6 +114,10 @@ def _refine(args) -> str:
   from pose_refine import checkpointing  # pylint: disable=g-import-not-at-top
   from pose_refine import keypoint_io  # pylint: disable=g-import-not-at-top
   from pose_refine import refiner  # pylint: disable=g-import-not-at-top
+  from pose_refine import sharding  # pylint: disable=g-import-not-at-top
+
+  # A second run loads the compiled programs (POSE_REFINE_COMPILATION_CACHE= turns it off).
+  sharding.enable_compilation_cache(min_compile_time_s=0.0)
 
   bars = ProgressBars()
   try:

@@ -105,7 +105,10 @@ def refine_videos(
     stride: frames between window starts (window // 2 gives 2 estimates per
       frame); videos shorter than a window are padded.
     batch_size: windows per call; rounded up to the device count. Every call
-      has this size, so the program compiles once.
+      has this size, so the program compiles once. Fewer windows than that
+      are padded to the next power of two (at least 8) only: a short track
+      neither waits for nor compiles a full batch (results equal to float
+      rounding, 1e-4 px).
     mesh: the device mesh.
     fill_missing: interpolate missing joints over the whole video first (at
       low confidence; see windows.fill_missing), as the model was trained
@@ -119,8 +122,6 @@ def refine_videos(
   """
   if fill_missing:
     videos = [windows.fill_missing(v) for v in videos]
-  devices = mesh.devices.size
-  batch_size = -(-batch_size // devices) * devices
   position = windows.position_weights(window, weighting)
   starts = [windows.window_starts(len(v["poses"]), window, stride) for v in videos]
   poses = np.concatenate([
@@ -132,18 +133,23 @@ def refine_videos(
       for v, s in zip(videos, starts)
   ])
   total = len(poses)
+  batch_size = min(batch_size, max(8, 1 << (total - 1).bit_length()))
+  devices = mesh.devices.size
+  batch_size = -(-batch_size // devices) * devices
   # Every call gets a full batch: pad with empty windows, dropped below.
   padded = -(-total // batch_size) * batch_size
   poses = np.concatenate([poses, np.zeros((padded - total,) + poses.shape[1:], np.float32)])
   confidence = np.concatenate(
       [confidence, np.zeros((padded - total,) + confidence.shape[1:], np.float32)]
   )
+  # Every batch is dispatched before the first result is read: the device works through
+  # them back to back while the host copies results out.
+  pending = [predict_fn(params, _global_array(poses[begin : begin + batch_size], mesh),
+                        _global_array(confidence[begin : begin + batch_size], mesh))
+             for begin in range(0, padded, batch_size)]
   refined = []
-  for begin in range(0, padded, batch_size):
-    chunk = slice(begin, begin + batch_size)
-    refined.append(np.asarray(predict_fn(
-        params, _global_array(poses[chunk], mesh), _global_array(confidence[chunk], mesh)
-    )))
+  for begin, result in zip(range(0, padded, batch_size), pending):
+    refined.append(np.asarray(result))
     if progress is not None:
       progress(min(begin + batch_size, total), total)
   refined = np.concatenate(refined)[:total]

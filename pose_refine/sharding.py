@@ -14,6 +14,31 @@ from jax.sharding import NamedSharding
 from jax.sharding import PartitionSpec as P
 
 
+def enable_compilation_cache(min_compile_time_s: float = 1.0) -> str | None:
+  """Turns on JAX's persistent compilation cache, so a later process loads programs.
+
+  The folder is $POSE_REFINE_COMPILATION_CACHE, by default
+  ~/.cache/pose_refine/jax ($XDG_CACHE_HOME if set); an empty
+  POSE_REFINE_COMPILATION_CACHE turns the cache off. A cache folder set
+  otherwise (jax.config) is kept. Call before the first compilation.
+
+  Args:
+    min_compile_time_s: programs that compile faster than this are not saved.
+
+  Returns:
+    The cache folder, or None when off.
+  """
+  default = os.path.join(os.environ.get("XDG_CACHE_HOME") or os.path.join(
+      os.path.expanduser("~"), ".cache"), "pose_refine", "jax")
+  cache = jax.config.jax_compilation_cache_dir or os.environ.get(
+      "POSE_REFINE_COMPILATION_CACHE", default)
+  if not cache:
+    return None
+  jax.config.update("jax_compilation_cache_dir", cache)
+  jax.config.update("jax_persistent_cache_min_compile_time_secs", min_compile_time_s)
+  return cache
+
+
 def initialize_distributed() -> None:
   """Starts multi-process JAX when the environment asks for it.
 

@@ -104,16 +104,17 @@ def merge(outputs: np.ndarray, weights: np.ndarray, starts, length: int) -> np.n
     [length, joints, 2] float32.
   """
   starts = np.asarray(starts)
-  outputs = outputs.astype(np.float64)
-  sums = np.zeros((length,) + outputs.shape[2:], np.float64)
-  totals = np.zeros(length, np.float64)
-  # Starts are distinct, so frames start + k are too: no scatter conflicts.
-  for k in range(outputs.shape[1]):
-    frames = starts + k
-    keep = frames < length
-    sums[frames[keep]] += outputs[keep, k] * weights[keep, k, None, None]
-    totals[frames[keep]] += weights[keep, k]
-  return (sums / totals[:, None, None]).astype(np.float32)
+  frames = starts[:, None] + np.arange(outputs.shape[1])  # [windows, window]
+  keep = frames < length
+  frames, weights = frames[keep], weights[keep].astype(np.float64)
+  weighted = outputs[keep].reshape(len(frames), -1) * weights[:, None]
+  # One weighted histogram per coordinate: a scatter-add without a Python loop over frames.
+  sums = np.stack([np.bincount(frames, weighted[:, c], minlength=length)
+                   for c in range(weighted.shape[1])], -1)
+  totals = np.bincount(frames, weights, minlength=length)
+  with np.errstate(invalid="ignore", divide="ignore"):  # Frames no window covers: NaN.
+    merged = sums / totals[:, None]
+  return merged.reshape((length,) + outputs.shape[2:]).astype(np.float32)
 
 
 def resample(ground_truth: np.ndarray, valid: np.ndarray, factor: float):

@@ -19,6 +19,17 @@ def data_dir(tmp_path_factory) -> str:
   return path
 
 
+@pytest.fixture(scope="session")
+def bench_python() -> pathlib.Path:
+  """The PyTorch peer's Python (benchmarks/torch_peer.py), its environment made on first use."""
+  import subprocess  # noqa: PLC0415
+
+  setup = subprocess.run(["./setup.sh", "requirements-bench.txt", ".venv-bench"],
+                         cwd=ROOT, capture_output=True, text=True, check=False)
+  assert setup.returncode == 0, setup.stderr[-3000:]
+  return ROOT / ".venv-bench" / "bin" / "python"
+
+
 def random_video(time: int, joints: int = 13, seed: int = 0) -> dict[str, np.ndarray]:
   """A video's fields: noisy estimates around random ground truth, some of it invalid."""
   rng = np.random.default_rng(seed)
