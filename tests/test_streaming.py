@@ -1,5 +1,9 @@
 """Streaming refinement: offline equality, sliding windows, tracks, memory, bad input."""
 
+import json
+import subprocess
+import sys
+
 import jax
 import ml_collections
 import numpy as np
@@ -10,6 +14,7 @@ from pose_refine import models
 from pose_refine import refiner
 from pose_refine import skeletons
 from pose_refine import streaming
+from tests import conftest
 
 WINDOW, STRIDE, JOINTS = 8, 3, 13  # A stride that leaves an end-of-track window.
 
@@ -213,3 +218,54 @@ def test_online_curve_picks_the_model_that_serves_each_lookahead():
       (0, "a"), (0, "a"), (4, "b"), (None, "c")]
   assert online_curve.serving(models["peer"], 1) is None
   assert online_curve.serving(models["peer"], "offline") == (2, "d")
+
+
+def _stream_cli(*args, stdin=None, **kwargs):
+  return subprocess.run([sys.executable, "-m", "pose_refine.cli", "stream", *args],
+                        cwd=conftest.ROOT, env=conftest.subprocess_env(), input=stdin,
+                        capture_output=True, text=True, check=False, **kwargs)
+
+
+def _json_lines(poses, confidence, track=0):
+  for t, (p, c) in enumerate(zip(poses, confidence)):
+    points = [[None if np.isnan(x) else float(x) for x in joint] for joint in p]
+    yield json.dumps({"t": t, "track": track, "keypoints": points,
+                      "confidence": c.tolist()})
+
+
+def test_stream_command_reads_stdin_and_skips_bad_lines(causal_model, tmp_path):
+  poses, confidence = track(12, seed=9, gaps=4)
+  lines = list(_json_lines(poses, confidence))
+  lines[5:5] = ["not json", json.dumps({"t": 3, "keypoints": poses[5].tolist()}),
+                json.dumps({"t": 50, "keypoints": poses[5][:3].tolist()})]
+  out = _stream_cli("--lookahead=2", f"--checkpoint={causal_model.checkpoint}",
+                    stdin="\n".join(lines) + "\n")
+  assert out.returncode == 0, out.stderr
+  assert "line 6: not JSON" in out.stderr and "line 7" in out.stderr and "not after" in out.stderr
+  assert "line 8" in out.stderr and "3 joints" in out.stderr
+  frames = [json.loads(line) for line in out.stdout.splitlines()]
+  assert [f["t"] for f in frames] == list(range(12))
+  expected = streamed(causal_model.stream(2), poses, confidence)
+  np.testing.assert_allclose(np.array([f["keypoints"] for f in frames], np.float64), expected,
+                             atol=2e-3)
+
+
+def test_stream_command_follows_a_file_being_written(causal_model, tmp_path):
+  poses, confidence = track(10, seed=10)
+  lines = [line + "\n" for line in _json_lines(poses, confidence, track="a")]
+  source = tmp_path / "live.jsonl"
+  source.write_text("".join(lines[:4]))
+  process = subprocess.Popen(
+      [sys.executable, "-m", "pose_refine.cli", "stream", str(source), "--follow",
+       "--idle-timeout=4", "--lookahead=1", f"--checkpoint={causal_model.checkpoint}"],
+      cwd=conftest.ROOT, env=conftest.subprocess_env(), stdout=subprocess.PIPE,
+      stderr=subprocess.PIPE, text=True)
+  first = process.stdout.readline()  # Frame 0 comes out while the file is still short.
+  assert json.loads(first)["frame"] == 0
+  with source.open("a") as f:
+    f.write("".join(lines[4:]))
+  rest, errors = process.communicate(timeout=60)
+  assert process.returncode == 0, errors
+  frames = [json.loads(first)] + [json.loads(line) for line in rest.splitlines()]
+  assert [f["frame"] for f in frames] == list(range(10))
+  assert {f["track"] for f in frames} == {"a"}
