@@ -194,12 +194,14 @@ def _json_number(value: float):
   return None if not np.isfinite(value) else round(float(value), 3)
 
 
-def _frame_line(frame) -> str:
+def _frame_line(frame, lag_ms: float | None = None) -> str:
   keypoints = [[_json_number(x), _json_number(y)] for x, y in frame.keypoints]
   t = frame.frame if frame.timestamp is None else frame.timestamp
   t = int(t) if float(t).is_integer() else t
-  return json.dumps({"t": t, "track": frame.track_id, "frame": frame.frame,
-                     "keypoints": keypoints})
+  record = {"t": t, "track": frame.track_id, "frame": frame.frame, "keypoints": keypoints}
+  if lag_ms is not None:
+    record["lag_ms"] = round(lag_ms, 2)
+  return json.dumps(record)
 
 
 def _lines(path: str, follow: bool, idle_timeout: float | None):
@@ -272,11 +274,19 @@ def _stream(args) -> None:
   except (checkpointing.CheckpointError, FileNotFoundError, ValueError) as error:
     raise BadInput(str(error)) from error
   stream, bad = None, 0
+  if skeleton is not None:  # Known before the first line: compile before it comes.
+    stream = model.stream(args.lookahead, skeleton=skeleton, fill_missing=args.fill_missing)
+    stream.warm_up()
   out = sys.stdout
+  arrivals = {}  # Track -> when its frames not yet returned were read (--timing).
 
   def write(frames):
+    now = time.perf_counter()
     for frame in frames:
-      out.write(_frame_line(frame) + "\n")
+      lag = None
+      if args.timing:
+        lag = 1e3 * (now - arrivals[frame.track_id].pop(0))
+      out.write(_frame_line(frame, lag) + "\n")
     out.flush()
 
   try:
@@ -294,8 +304,11 @@ def _stream(args) -> None:
                                 fill_missing=args.fill_missing)
         if end:
           write(stream.flush(track))
+          arrivals.pop(track, None)
           continue
+        read = time.perf_counter()
         frame = stream.push(keypoints, confidence, track_id=track, timestamp=t)
+        arrivals.setdefault(track, []).append(read)
       except ValueError as error:
         bad += 1
         print(f"pose-refine stream: line {number}: {error}; skipped", file=sys.stderr,
@@ -399,6 +412,9 @@ def _parser() -> argparse.ArgumentParser:
                                          "the one with that many joints)")
   stream.add_argument("--no-fill-missing", dest="fill_missing", action="store_false",
                       help="leave missing joints missing (null)")
+  stream.add_argument("--timing", action="store_true",
+                      help="add \"lag_ms\" to each output line: from reading the frame's "
+                           "line to writing its refined frame (the lookahead's wait included)")
   stream.set_defaults(run=_stream)
 
   demo = commands.add_parser(

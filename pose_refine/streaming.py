@@ -37,8 +37,8 @@ enter the model at confidence 0.01, differ.
 
 Memory is bounded whatever the stream's length: per track, ring buffers of
 max(window, k + 1) frames and, per joint, its last observation before them.
-Tracks that need the model on a push share one call (batch sizes rounded up
-to powers of two, so a handful of programs compile).
+Tracks that need the model on a push share one call (one program per batch
+size up to 16, then powers of two).
 """
 
 from collections.abc import Hashable, Mapping
@@ -180,6 +180,12 @@ class Stream:
     self._predict = _predict_fn(refiner.model)
     self._size = max(self.window, self.lookahead + 1)
     self._tracks: dict[Hashable, _Track] = {}
+
+  def warm_up(self, people: int = 1) -> None:
+    """Compiles the model call for `people` tracks now, so the first frames do not wait."""
+    poses = np.full((people, self.window, self.model_skeleton.num_joints, 2), np.nan, np.float32)
+    scores = np.zeros(poses.shape[:-1], np.float32)
+    np.asarray(self._predict(self._params, poses, scores))
 
   @property
   def tracks(self) -> list:
@@ -334,7 +340,8 @@ class Stream:
     if not jobs:
       return []
     cut = [t.window(start, self.window, self._fill_windows) for t, start in jobs]
-    batch = 1 << (len(cut) - 1).bit_length()  # Powers of two: few programs compile.
+    # Exact sizes up to 16 people, then powers of two: few programs compile.
+    batch = len(cut) if len(cut) <= 16 else 1 << (len(cut) - 1).bit_length()
     poses = np.full((batch, self.window) + cut[0][0].shape[1:], np.nan, np.float32)
     scores = np.zeros((batch, self.window) + cut[0][1].shape[1:], np.float32)
     for i, (p, s) in enumerate(cut):
