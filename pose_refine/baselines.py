@@ -227,10 +227,18 @@ CAUSAL_BASELINES = {
 
 
 def causal_baselines(lookahead: int) -> dict:
-  """CAUSAL_BASELINES with `lookahead` set: name -> (function, grid), as BASELINES."""
+  """CAUSAL_BASELINES for a stream's `lookahead`: name -> (function, grid), as BASELINES.
+
+  The Kalman smoother's lag is the lookahead; the Savitzky-Golay fit may
+  also use fewer future frames (its grid's "lookahead", up to the stream's),
+  so a wide fit that only blurs can tune itself down.
+  """
   out = {}
   for name, (function, grid) in CAUSAL_BASELINES.items():
-    if "lookahead" in inspect.signature(function).parameters:
+    if name == "savitzky_golay_causal":
+      ahead = sorted({k for k in (0, 1, 2, 4, 8, 16) if k < lookahead} | {lookahead})
+      grid = grid | {"lookahead": ahead}
+    elif "lookahead" in inspect.signature(function).parameters:
       function = functools.partial(function, lookahead=lookahead)
     out[name] = (function, grid)
   return out

@@ -98,11 +98,15 @@ def test_causal_filters_see_only_their_lookahead():
   confidence = rng.uniform(0.2, 1.0, poses.shape[:2]).astype(np.float32)
   poses[10:14, 1], confidence[10:14, 1] = np.nan, 0.0
   poses[:6, 2], confidence[:6, 2] = np.nan, 0.0  # Not seen before frame 6.
-  for name, (function, _) in baselines.causal_baselines(3).items():
-    out = function(poses, confidence)
+  for name, (function, grid) in baselines.causal_baselines(3).items():
+    assert max(grid.get("lookahead", [3])) == 3
+    # The largest lookahead a grid allows (Savitzky-Golay's is a grid parameter).
+    kwargs = {"lookahead": 3} if "lookahead" in grid else {}
+    out = function(poses, confidence, **kwargs)
     changed = poses.copy()
     changed[30:] += 25.0
-    np.testing.assert_array_equal(function(changed, confidence)[:27], out[:27], err_msg=name)
+    np.testing.assert_array_equal(function(changed, confidence, **kwargs)[:27], out[:27],
+                                  err_msg=name)
     if name != "one_euro":  # One-Euro takes a joint's first observation back, as offline.
       assert np.isnan(out[:3, 2]).all() and np.isfinite(out[3:]).all(), name
   # Without lag limits the fixed-lag smoother is RTS; with lag 0 it is the filter.
