@@ -19,7 +19,10 @@ it is also the lag the stream adds. Two modes follow from it:
   by frame: the same windows (windows.window_starts: starts, stride, the
   end-of-track window that `flush` runs), the same merge weights, and frame
   t - k leaves once every window covering it is done. A window runs k frames
-  after its start, the latest its first frame allows.
+  after its start, the latest its first frame allows. It starts at k =
+  window, not window - 1: offline, a track ending at frame t has a last
+  window [t - window + 1, t] that covers frame t - (window - 1), so that
+  frame is final only once frame t + 1 exists.
 
 Gap filling (config.fill_missing, windows.fill_missing) interpolates a
 missing joint over the whole video offline; a stream knows only the frames

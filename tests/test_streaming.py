@@ -238,12 +238,17 @@ def test_stream_command_reads_stdin_and_skips_bad_lines(causal_model, tmp_path):
   lines = list(_json_lines(poses, confidence))
   lines[5:5] = ["not json", json.dumps({"t": 3, "keypoints": poses[5].tolist()}),
                 json.dumps({"t": 50, "keypoints": poses[5][:3].tolist()})]
+  # A second person, seen twice, then gone: "end" returns their frames at once.
+  other = list(_json_lines(poses[:2] + 5.0, confidence[:2], track="b"))
+  lines[2:2] = other + [json.dumps({"track": "b", "end": True})]
   out = _stream_cli("--lookahead=2", f"--checkpoint={causal_model.checkpoint}",
                     stdin="\n".join(lines) + "\n")
   assert out.returncode == 0, out.stderr
-  assert "line 6: not JSON" in out.stderr and "line 7" in out.stderr and "not after" in out.stderr
-  assert "line 8" in out.stderr and "3 joints" in out.stderr
+  assert "line 9: not JSON" in out.stderr and "line 10" in out.stderr
+  assert "not after" in out.stderr and "line 11" in out.stderr and "3 joints" in out.stderr
   frames = [json.loads(line) for line in out.stdout.splitlines()]
+  assert [(f["track"], f["frame"]) for f in frames if f["track"] == "b"] == [("b", 0), ("b", 1)]
+  frames = [f for f in frames if f["track"] == 0]
   assert [f["t"] for f in frames] == list(range(12))
   expected = streamed(causal_model.stream(2), poses, confidence)
   np.testing.assert_allclose(np.array([f["keypoints"] for f in frames], np.float64), expected,
