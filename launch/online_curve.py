@@ -25,7 +25,9 @@ Writes online_curve.json (every score, tuned setting and which checkpoint
 served each point), online_curve.md (the tables) and online_curve.png
 (PCK@0.05 and acceleration error against lookahead, one line per method).
 Tuned filter settings are kept in online_curve.json and reused on a rerun.
---max_clips cuts the clips for a quick check.
+--max_clips cuts the clips for a quick check (--max_clips=8 --levels=1 with
+the shipped model: 35 s on the 2-core CPU). Penn Action validation has 126
+clips (median 55 frames, at most 374): 63 to tune on, 63 to report.
 """
 
 import json
