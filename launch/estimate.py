@@ -53,7 +53,8 @@ def main(argv):
     raise app.UsageError(f"Unexpected arguments: {argv[1:]}")
   lines = None
   if _JSONL.value:
-    lines = sys.stdout if _JSONL.value == "-" else open(_JSONL.value, "w", encoding="utf-8")  # noqa: SIM115
+    # Closed below; a with-block would not cover stdout.
+    lines = sys.stdout if _JSONL.value == "-" else open(_JSONL.value, "w", encoding="utf-8")
 
   def on_frame(index, points):
     lines.write(estimator.frame_json(index, points) + "\n")

@@ -86,7 +86,7 @@ def write_keypoints(path, **arrays):
 
 
 def frame_json(index: int, points) -> str:
-  """One frame as a `pose-refine stream` input line: t, keypoints [x, y, visibility], null if none."""
+  """One frame as a `pose-refine stream` input line: [x, y, visibility] rows, null where none."""
   import json  # pylint: disable=g-import-not-at-top
 
   rows = [[None if not np.isfinite(v) else round(float(v), 3) for v in joint] for joint in points]

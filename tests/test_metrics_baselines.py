@@ -112,7 +112,8 @@ def test_causal_filters_see_only_their_lookahead():
   # Without lag limits the fixed-lag smoother is RTS; with lag 0 it is the filter.
   np.testing.assert_allclose(baselines.kalman_fixed_lag(poses, confidence, lookahead=60),
                              baselines.kalman_rts(poses, confidence), atol=1e-3)
-  filtered = baselines._kalman_filter(poses, confidence, 1.0, 4.0)[0][..., 0]  # pylint: disable=protected-access
+  filtered = baselines._kalman_filter(  # pylint: disable=protected-access
+      poses, confidence, 1.0, 4.0)[0][..., 0]
   np.testing.assert_allclose(baselines.kalman_fixed_lag(poses, confidence)[6:], filtered[6:],
                              atol=1e-4)
   # A window centred on t is the classic Savitzky-Golay filter away from the ends.
