@@ -269,8 +269,9 @@ def test_stream_command_follows_a_file_being_written(causal_model, tmp_path):
   assert json.loads(first)["frame"] == 0
   with source.open("a") as f:
     f.write("".join(lines[4:]))
-  rest, errors = process.communicate(timeout=60)
-  assert process.returncode == 0, errors
+  # Read on through the same buffered reader (communicate() would skip what it holds).
+  rest = process.stdout.read()
+  assert process.wait(timeout=60) == 0, process.stderr.read()
   frames = [json.loads(first)] + [json.loads(line) for line in rest.splitlines()]
   assert [f["frame"] for f in frames] == list(range(10))
   assert {f["track"] for f in frames} == {"a"}
