@@ -43,19 +43,34 @@ _STATIC = flags.DEFINE_bool(
     "static_image_mode", True,
     "Detect in every frame independently (True), or track between frames (False).",
 )
+_JSONL = flags.DEFINE_string(
+    "jsonl", "", "Also write every frame as a JSON line as soon as it is estimated, to this "
+    "file or '-' (stdout), for `pose-refine stream` (launch/refine_video.sh --online).")
 flags.mark_flags_as_required(["input", "output"])
 
 def main(argv):
   if len(argv) > 1:
     raise app.UsageError(f"Unexpected arguments: {argv[1:]}")
+  lines = None
+  if _JSONL.value:
+    # Closed below; a with-block would not cover stdout.
+    lines = sys.stdout if _JSONL.value == "-" else open(_JSONL.value, "w", encoding="utf-8")
+
+  def on_frame(index, points):
+    lines.write(estimator.frame_json(index, points) + "\n")
+    lines.flush()  # The reader refines it now, not when a buffer fills.
+
   try:
     settings = estimator.parse_degrade(_DEGRADE.value)
     ids, keypoints, sizes, names = estimator.estimate(
         frames.read_frames(_INPUT.value, _FRAMES.value), settings, _SEED.value,
-        _STATIC.value,
+        _STATIC.value, on_frame=on_frame if lines else None,
     )
   except (FileNotFoundError, ValueError) as error:
     sys.exit(f"error: {error}")
+  finally:
+    if lines is not None and lines is not sys.stdout:
+      lines.close()
   description = (
       f"mediapipe_pose model_complexity=1 static_image_mode={_STATIC.value} "
       f"degrade={_DEGRADE.value or 'none'} seed={_SEED.value}"
@@ -65,7 +80,8 @@ def main(argv):
       landmark_names=np.array(names), estimator=np.array(description),
   )
   found = np.isfinite(keypoints[:, 0, 0]).mean() * 100
-  print(f"{len(ids)} frames, a person in {found:.1f}% of them -> {_OUTPUT.value}")
+  print(f"{len(ids)} frames, a person in {found:.1f}% of them -> {_OUTPUT.value}",
+        file=sys.stderr if _JSONL.value == "-" else sys.stdout)
 
 
 if __name__ == "__main__":

@@ -5,7 +5,14 @@ confidences [time, joints] and returns refined poses of the same shape.
 Missing joints are filled: by linear interpolation over time before the
 offline filters, by prediction in the Kalman filter, by holding the last
 output in the One-Euro filter.
+
+The causal ones (CAUSAL_BASELINES: One-Euro, a fixed-lag Kalman smoother, a
+Savitzky-Golay fit over past frames) see at most `lookahead` frames past
+the frame they output, as a stream with that lag would.
 """
+
+import functools
+import inspect
 
 import numpy as np
 from scipy import ndimage
@@ -67,16 +74,14 @@ def one_euro(poses, confidence, min_cutoff: float = 1.0, beta: float = 0.0,
   return np.where(np.isnan(out), filled, out).astype(np.float32)
 
 
-def kalman_rts(poses, confidence, process_noise: float = 1.0, measurement_noise: float = 4.0):
-  """Constant-velocity Kalman filter with Rauch-Tung-Striebel smoothing.
+def _kalman_filter(poses, confidence, process_noise: float, measurement_noise: float):
+  """The forward pass of the constant-velocity Kalman filter (see `kalman_rts`).
 
-  Each coordinate of each joint has state (position, velocity). A
-  measurement's variance is measurement_noise^2 / confidence, so confident
-  joints pull harder and missing ones (confidence 0) are only predicted.
-
-  Args:
-    process_noise: standard deviation of the acceleration, px/frame^2.
-    measurement_noise: standard deviation of a confidence-1 measurement, px.
+  Returns:
+    filtered states [time, joints, 2, 2 (position, velocity)] and
+    covariances [time, joints, 2, 2, 2], the predicted ones (before each
+    frame's measurement), the transition matrix and the observed mask
+    [time, joints].
   """
   time = len(poses)
   valid = skeletons.observed(poses, confidence)
@@ -101,6 +106,23 @@ def kalman_rts(poses, confidence, process_noise: float = 1.0, measurement_noise:
     x = x + gain * innovation[..., None]
     p = p - gain[..., :, None] * p[..., 0, :][..., None, :]
     xs.append(x), ps.append(p)
+  return np.stack(xs), np.stack(ps), np.stack(xs_pred), np.stack(ps_pred), transition, valid
+
+
+def kalman_rts(poses, confidence, process_noise: float = 1.0, measurement_noise: float = 4.0):
+  """Constant-velocity Kalman filter with Rauch-Tung-Striebel smoothing.
+
+  Each coordinate of each joint has state (position, velocity). A
+  measurement's variance is measurement_noise^2 / confidence, so confident
+  joints pull harder and missing ones (confidence 0) are only predicted.
+
+  Args:
+    process_noise: standard deviation of the acceleration, px/frame^2.
+    measurement_noise: standard deviation of a confidence-1 measurement, px.
+  """
+  xs, ps, xs_pred, ps_pred, transition, valid = _kalman_filter(
+      poses, confidence, process_noise, measurement_noise)
+  time = len(poses)
   smoothed = xs[-1]
   out = [smoothed]
   p_s = ps[-1]
@@ -115,6 +137,71 @@ def kalman_rts(poses, confidence, process_noise: float = 1.0, measurement_noise:
   return result.astype(np.float32)
 
 
+def _not_seen_yet(valid, lookahead: int) -> np.ndarray:
+  """[time, joints] True where a joint has no observation up to frame t + lookahead."""
+  seen = np.maximum.accumulate(valid, axis=0)
+  ahead = np.minimum(np.arange(len(valid)) + lookahead, len(valid) - 1)
+  return ~seen[ahead]
+
+
+def kalman_fixed_lag(poses, confidence, process_noise: float = 1.0,
+                     measurement_noise: float = 4.0, lookahead: int = 0):
+  """The forward Kalman filter of `kalman_rts`, smoothed over `lookahead` frames only.
+
+  Frame t's estimate uses the measurements up to t + lookahead (a fixed-lag
+  Rauch-Tung-Striebel smoother: the backward pass runs from t + lookahead
+  down to t); lookahead 0 is the plain filter, a lookahead past the track's
+  end is `kalman_rts`. Frames before a joint's first observation within
+  reach are NaN.
+  """
+  xs, ps, xs_pred, ps_pred, transition, valid = _kalman_filter(
+      poses, confidence, process_noise, measurement_noise)
+  time = len(poses)
+  last = np.minimum(np.arange(time) + lookahead, time - 1)
+  smoothed = xs[last]  # [T, J, 2, 2]
+  if time > 1 and lookahead:
+    gains = ps[:-1] @ transition.T @ np.linalg.inv(ps_pred[1:])  # C_u, u < T - 1.
+    frames = np.arange(time)
+    for step in range(1, lookahead + 1):
+      u = frames + lookahead - step  # Every frame's smoother goes one step back at once.
+      active = (u < last) & (u >= frames)
+      ua = u[active]
+      smoothed[active] = xs[ua] + (gains[ua] @ (smoothed[active] - xs_pred[ua + 1])[..., None]
+                                   )[..., 0]
+  result = smoothed[..., 0]
+  result[_not_seen_yet(valid, lookahead)] = np.nan
+  return result.astype(np.float32)
+
+
+def savitzky_golay_causal(poses, confidence, past: int = 8, order: int = 2,
+                          lookahead: int = 0):
+  """A Savitzky-Golay fit over `past` frames before t, t and `lookahead` after, read at t.
+
+  A least-squares polynomial of degree `order` through frames
+  [t - past, t + lookahead] (fewer at a track's ends, the degree lowered to
+  fit), evaluated at t. Missing joints hold their last observation (only
+  frames up to t + lookahead are known; before the first one, the first);
+  frames before a joint's first observation within reach are NaN.
+  """
+  time = len(poses)
+  valid = skeletons.observed(poses, confidence)
+  last_seen = np.maximum.accumulate(np.where(valid, np.arange(time)[:, None], -1), axis=0)
+  first_seen = np.argmax(valid, axis=0)
+  source = np.where(last_seen >= 0, last_seen, first_seen[None, :])
+  held = np.take_along_axis(np.nan_to_num(poses.astype(np.float64)), source[..., None], axis=0)
+  out = np.empty(held.shape, np.float64)
+  coefficients = {}
+  for t in range(time):
+    start, end = max(t - past, 0), min(t + lookahead, time - 1) + 1
+    key = (end - start, t - start)
+    if key not in coefficients:
+      degree = min(order, key[0] - 1)
+      coefficients[key] = signal.savgol_coeffs(key[0], degree, pos=key[1], use="dot")
+    out[t] = np.tensordot(coefficients[key], held[start:end], axes=1)
+  out[_not_seen_yet(valid, lookahead)] = np.nan
+  return out.astype(np.float32)
+
+
 # Parameter grids for tuning on a validation split. Each includes settings
 # close to doing nothing (tiny windows and sigmas, high cut-offs, large
 # process noise), so a filter that only hurts can tune itself out.
@@ -126,3 +213,32 @@ BASELINES = {
     "kalman_rts": (kalman_rts, {"process_noise": [0.3, 1.0, 3.0, 10.0, 30.0, 100.0],
                                 "measurement_noise": [0.5, 1.0, 2.0, 5.0, 10.0, 20.0]}),
 }
+
+# Filters that see at most `lookahead` frames past the one they output, for
+# the accuracy-lookahead curve (launch/online_curve.py). One-Euro is causal
+# whatever the lookahead (it uses none; frames before a joint's first
+# observation take that observation, as in BASELINES).
+CAUSAL_BASELINES = {
+    "one_euro": (one_euro, BASELINES["one_euro"][1]),
+    "kalman_fixed_lag": (kalman_fixed_lag, BASELINES["kalman_rts"][1]),
+    "savitzky_golay_causal": (savitzky_golay_causal, {"past": [1, 2, 4, 6, 8, 12, 16, 24],
+                                                      "order": [1, 2, 3]}),
+}
+
+
+def causal_baselines(lookahead: int) -> dict:
+  """CAUSAL_BASELINES for a stream's `lookahead`: name -> (function, grid), as BASELINES.
+
+  The Kalman smoother's lag is the lookahead; the Savitzky-Golay fit may
+  also use fewer future frames (its grid's "lookahead", up to the stream's),
+  so a wide fit that only blurs can tune itself down.
+  """
+  out = {}
+  for name, (function, grid) in CAUSAL_BASELINES.items():
+    if name == "savitzky_golay_causal":
+      ahead = sorted({k for k in (0, 1, 2, 4, 8, 16) if k < lookahead} | {lookahead})
+      grid = grid | {"lookahead": ahead}
+    elif "lookahead" in inspect.signature(function).parameters:
+      function = functools.partial(function, lookahead=lookahead)
+    out[name] = (function, grid)
+  return out

@@ -1,16 +1,20 @@
-"""pose-refine: the console script (refine, estimate, demo); calls the library.
+"""pose-refine: the console script (refine, estimate, stream, demo); calls the library.
 
 The absl launchers in launch/ stay for research runs; this is the command a
 practitioner installs with `pip install .`.
 """
 
 import argparse
+import json
 import logging
 import os
 import shutil
 import subprocess
 import sys
+import time
 import warnings
+
+import numpy as np
 
 DESCRIPTION = """\
 Correct 2D human pose estimates in videos with a trained sequence-to-sequence
@@ -29,6 +33,10 @@ commands:
   estimate VIDEO OUT  run the MediaPipe estimator on a video file or a folder
                       of frames and write its keypoints (.npz). MediaPipe
                       needs its own environment (see ENVIRONMENT).
+  stream [IN]         refine keypoints as they come: JSON lines, one frame of
+                      one person each, from stdin or a file being written
+                      (--follow); refined frames go out as JSON lines, each
+                      --lookahead frames after its input (see its --help).
   demo [DIR]          write a synthetic clip with simulated estimator errors,
                       refine it and draw the overlay; no download.
 
@@ -38,6 +46,7 @@ examples:
   pose-refine refine poses.npy refined.npy --skeleton coco
   pose-refine estimate clip.mp4 keypoints.npz && pose-refine refine keypoints.npz refined.npz
   pose-refine demo /tmp/demo
+  estimator | pose-refine stream --lookahead 4 > refined.jsonl
 
 environment:
   POSE_REFINE_ESTIMATOR_PYTHON
@@ -170,6 +179,160 @@ def _estimate(args) -> str:
   return run.stdout.strip()
 
 
+STREAM_HELP = """\
+Each input line is one frame of one person:
+  {"t": 12, "track": 0, "keypoints": [[x, y], ...], "confidence": [c, ...]}
+"keypoints" may hold [x, y, c] triples instead of "confidence"; "t" (a
+timestamp, increasing per track) and "track" (default 0) are optional. A
+missing joint is null/NaN or has confidence 0. {"track": 0, "end": true}
+ends a track (its remaining frames come out). Each output line is one
+refined frame:
+  {"t": 8, "track": 0, "frame": 8, "keypoints": [[x, y], ...]}
+frame t - LOOKAHEAD of its track, "frame" counting the track's frames from 0
+and "t" its input timestamp (the frame number without one); joints the model
+cannot place are null. A bad line (not JSON, wrong joint count, NaN or
+out-of-range confidence, a timestamp not after the track's previous one) is
+reported on stderr with its line number and skipped; the stream goes on and
+the exit status stays 0. At the end of the input (or --idle-timeout in
+--follow mode, or Ctrl-C) every track's remaining frames come out.
+"""
+
+
+def _json_number(value: float):
+  return None if not np.isfinite(value) else round(float(value), 3)
+
+
+def _frame_line(frame, lag_ms: float | None = None) -> str:
+  keypoints = [[_json_number(x), _json_number(y)] for x, y in frame.keypoints]
+  t = frame.frame if frame.timestamp is None else frame.timestamp
+  t = int(t) if float(t).is_integer() else t
+  record = {"t": t, "track": frame.track_id, "frame": frame.frame, "keypoints": keypoints}
+  if lag_ms is not None:
+    record["lag_ms"] = round(lag_ms, 2)
+  return json.dumps(record)
+
+
+def _lines(path: str, follow: bool, idle_timeout: float | None):
+  """Input lines as they come: stdin ('-'), a file, or a file still being written."""
+  if path == "-":
+    yield from sys.stdin
+    return
+  with open(path, encoding="utf-8") as f:
+    pending, idle_since = "", time.monotonic()
+    while True:
+      chunk = f.readline()
+      if chunk:
+        pending += chunk
+        idle_since = time.monotonic()
+        if pending.endswith("\n"):
+          yield pending
+          pending = ""
+        continue
+      if not follow:
+        break
+      if idle_timeout is not None and time.monotonic() - idle_since > idle_timeout:
+        break
+      time.sleep(0.01)
+    if pending:
+      yield pending
+
+
+def _parse_line(line: str):
+  """(track id, keypoints, confidence, timestamp, end) of one input line; ValueError if bad."""
+  try:
+    record = json.loads(line)
+  except json.JSONDecodeError as error:
+    raise ValueError(f"not JSON ({error})") from error
+  if not isinstance(record, dict):
+    raise ValueError("expected a JSON object with \"keypoints\"")
+  track = record.get("track", 0)
+  if not isinstance(track, (int, str)) or isinstance(track, bool):
+    raise ValueError(f"\"track\" is {track!r}; expected a number or a string")
+  if record.get("end"):
+    return track, None, None, None, True
+  if "keypoints" not in record:
+    raise ValueError("no \"keypoints\"")
+  t = record.get("t")
+  if t is not None and (isinstance(t, bool) or not isinstance(t, (int, float))):
+    raise ValueError(f"\"t\" is {t!r}; expected a number")
+  number = lambda v: np.nan if v is None else v
+  try:
+    keypoints = np.array([[number(v) for v in joint] for joint in record["keypoints"]],
+                         np.float64)
+    confidence = record.get("confidence")
+    confidence = None if confidence is None else np.array(
+        [number(v) for v in confidence], np.float64)
+  except (TypeError, ValueError) as error:
+    raise ValueError(f"keypoints or confidence are not numbers ({error})") from error
+  return track, keypoints, confidence, t, False
+
+
+def _stream(args) -> None:
+  from pose_refine import checkpointing  # pylint: disable=g-import-not-at-top
+  from pose_refine import refiner  # pylint: disable=g-import-not-at-top
+  from pose_refine import skeletons  # pylint: disable=g-import-not-at-top
+
+  if args.lookahead < 0:
+    raise BadInput(f"--lookahead {args.lookahead}: expected frames >= 0.")
+  if args.input != "-" and not os.path.isfile(args.input):
+    raise BadInput(f"{args.input} is not a file; expected JSON lines (or - for stdin).")
+  try:
+    model = refiner.load(args.checkpoint)
+    skeleton = skeletons.get_skeleton(args.skeleton) if args.skeleton else None
+  except (checkpointing.CheckpointError, FileNotFoundError, ValueError) as error:
+    raise BadInput(str(error)) from error
+  stream, bad = None, 0
+  if skeleton is not None:  # Known before the first line: compile before it comes.
+    stream = model.stream(args.lookahead, skeleton=skeleton, fill_missing=args.fill_missing)
+    stream.warm_up()
+  out = sys.stdout
+  arrivals = {}  # Track -> when its frames not yet returned were read (--timing).
+
+  def write(frames):
+    now = time.perf_counter()
+    for frame in frames:
+      lag = None
+      if args.timing:
+        lag = 1e3 * (now - arrivals[frame.track_id].pop(0))
+      out.write(_frame_line(frame, lag) + "\n")
+    out.flush()
+
+  try:
+    for number, line in enumerate(_lines(args.input, args.follow, args.idle_timeout), 1):
+      if not line.strip():
+        continue
+      try:
+        track, keypoints, confidence, t, end = _parse_line(line)
+        if stream is None:
+          if end:
+            continue
+          joint_set = skeleton or (model.skeleton if len(keypoints) == model.skeleton.num_joints
+                                   else skeletons.infer_skeleton(len(keypoints)))
+          stream = model.stream(args.lookahead, skeleton=joint_set,
+                                fill_missing=args.fill_missing)
+        if end:
+          write(stream.flush(track))
+          arrivals.pop(track, None)
+          continue
+        read = time.perf_counter()
+        frame = stream.push(keypoints, confidence, track_id=track, timestamp=t)
+        arrivals.setdefault(track, []).append(read)
+      except ValueError as error:
+        bad += 1
+        print(f"pose-refine stream: line {number}: {error}; skipped", file=sys.stderr,
+              flush=True)
+        continue
+      if frame is not None:
+        write([frame])
+  except KeyboardInterrupt:
+    pass
+  finally:
+    if stream is not None:
+      write(stream.flush())
+  if bad:
+    print(f"pose-refine stream: {bad} bad line(s) skipped", file=sys.stderr, flush=True)
+
+
 def _demo(args) -> str:
   from pose_refine import demo  # pylint: disable=g-import-not-at-top
   from pose_refine import refiner  # pylint: disable=g-import-not-at-top
@@ -237,6 +400,31 @@ def _parser() -> argparse.ArgumentParser:
   estimate.add_argument("output", metavar="OUT", help="the keypoints file to write (.npz)")
   estimate.set_defaults(run=_estimate)
 
+  stream = commands.add_parser(
+      "stream", parents=[common], help="refine keypoints as they come (JSON lines)",
+      description="Refine frames as they come, each LOOKAHEAD frames after it arrives.",
+      epilog=STREAM_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+  stream.add_argument("input", metavar="IN", nargs="?", default="-",
+                      help="JSON-lines file, or - for stdin (default)")
+  stream.add_argument("--lookahead", type=int, default=4, metavar="K",
+                      help="frames of future each refined frame sees, and the lag it adds "
+                           "(default: 4; from the model's window, 32, up: offline refinement)")
+  stream.add_argument("--follow", action="store_true",
+                      help="keep reading IN as it grows, like tail -f")
+  stream.add_argument("--idle-timeout", type=float, metavar="S",
+                      help="with --follow, stop after S seconds without a new line "
+                           "(default: never; Ctrl-C stops)")
+  stream.add_argument("--checkpoint", help="a training workdir or launch.export output "
+                                           "(default: the shipped model)")
+  stream.add_argument("--skeleton", help="the input's joint set (default: the model's, or "
+                                         "the one with that many joints)")
+  stream.add_argument("--no-fill-missing", dest="fill_missing", action="store_false",
+                      help="leave missing joints missing (null)")
+  stream.add_argument("--timing", action="store_true",
+                      help="add \"lag_ms\" to each output line: from reading the frame's "
+                           "line to writing its refined frame (the lookahead's wait included)")
+  stream.set_defaults(run=_stream)
+
   demo = commands.add_parser(
       "demo", parents=[common], help="refine a synthetic clip, with an overlay",
       description="Write a synthetic clip (frames of a moving figure and keypoints with "
@@ -255,7 +443,9 @@ def main(argv: list[str] | None = None) -> int:
   args = _parser().parse_args(argv)
   quiet_libraries(args.verbosity)
   try:
-    print(args.run(args), flush=True)
+    result = args.run(args)
+    if result is not None:  # stream writes its own lines as they come.
+      print(result, flush=True)
   except BadInput as error:
     print(f"pose-refine {args.command}: error: {error}", file=sys.stderr, flush=True)
     return 2

@@ -43,8 +43,11 @@ def degrade(image, settings, rng):
   return out
 
 
-def estimate(frames, settings, seed, static_image_mode=True):
+def estimate(frames, settings, seed, static_image_mode=True, on_frame=None):
   """Runs MediaPipe Pose (BlazePose full) on every frame.
+
+  `on_frame(frame id, keypoints [33, 3])`, if given, gets every frame as soon
+  as it is estimated (for streaming, see `frame_json`).
 
   Returns:
     frame ids [n], keypoints [n, 33, 3] (NaN where nothing was found),
@@ -68,6 +71,8 @@ def estimate(frames, settings, seed, static_image_mode=True):
           # Normalised coordinates, so a degraded (smaller) frame maps back.
           points[j] = (landmark.x * width, landmark.y * height, landmark.visibility)
       ids.append(index), keypoints.append(points), sizes.append((width, height))
+      if on_frame is not None:
+        on_frame(index, points)
       if (count + 1) % 100 == 0:
         logging.info("%d frames", count + 1)
   return np.array(ids, np.int64), np.stack(keypoints), np.array(sizes, np.int32), names
@@ -78,3 +83,11 @@ def write_keypoints(path, **arrays):
   os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
   with files.atomic_file(path, "wb") as f:
     np.savez_compressed(f, **arrays)
+
+
+def frame_json(index: int, points) -> str:
+  """One frame as a `pose-refine stream` input line: [x, y, visibility] rows, null where none."""
+  import json  # pylint: disable=g-import-not-at-top
+
+  rows = [[None if not np.isfinite(v) else round(float(v), 3) for v in joint] for joint in points]
+  return json.dumps({"t": int(index), "track": 0, "keypoints": rows})

@@ -40,13 +40,14 @@ def ground_truth(videos) -> tuple[np.ndarray, np.ndarray]:
           np.concatenate([v["ground_truth_valid"] for v in videos]))
 
 
-def run_baseline(name: str, params: dict, videos) -> list[np.ndarray]:
-  function, _ = baselines.BASELINES[name]
+def run_baseline(name: str, params: dict, videos, registry=None) -> list[np.ndarray]:
+  """One baseline of `registry` (default: baselines.BASELINES) on every video."""
+  function, _ = (registry or baselines.BASELINES)[name]
   return [function(v["poses"], v["confidence"], **params) for v in videos]
 
 
 def tune_baselines(videos, skeleton: skeletons.Skeleton, threshold: float = 20.0,
-                   objective=None):
+                   objective=None, registry=None):
   """Grid-searches every baseline's parameters on `videos` (a validation split).
 
   Args:
@@ -55,6 +56,7 @@ def tune_baselines(videos, skeleton: skeletons.Skeleton, threshold: float = 20.0
     threshold: pixels, for the default objective.
     objective: callable(predictions, videos) -> value to maximise; default:
       the PCK@threshold Average.
+    registry: name -> (function, grid) (default: baselines.BASELINES).
 
   Returns:
     {name: (best params, objective on `videos`)}; ties go to the first
@@ -68,11 +70,12 @@ def tune_baselines(videos, skeleton: skeletons.Skeleton, threshold: float = 20.0
       return metrics.pck_per_group(errors, valid, threshold, skeleton)["Average"]
 
   tuned = {}
-  for name, (_, grid) in baselines.BASELINES.items():
+  registry = registry or baselines.BASELINES
+  for name, (_, grid) in registry.items():
     best = None
     for values in itertools.product(*grid.values()):
       params = dict(zip(grid, values))
-      value = objective(run_baseline(name, params, videos), videos)
+      value = objective(run_baseline(name, params, videos, registry), videos)
       value = -np.inf if np.isnan(value) else value
       if best is None or value > best[1]:
         best = (params, value)

@@ -18,7 +18,6 @@ does).
 
 import functools
 import os
-import warnings
 
 import numpy as np
 
@@ -30,6 +29,7 @@ from pose_refine import keypoint_io
 from pose_refine import models
 from pose_refine import sharding
 from pose_refine import skeletons
+from pose_refine import streaming
 from pose_refine import video
 from pose_refine import windows
 
@@ -38,7 +38,7 @@ DEFAULT_CHECKPOINT = os.path.join(
 
 
 class Refiner:
-  """A trained corrector loaded once, refining one track at a time.
+  """A trained corrector loaded once, refining whole tracks or streams of frames.
 
   Args:
     checkpoint: a training run's workdir, its checkpoints folder, or a folder
@@ -107,22 +107,29 @@ class Refiner:
     if not fill_missing:
       refined[~seen] = np.nan
 
-    out = keypoints.copy()
-    for j, (anchor, exact) in enumerate(skeletons.anchors(skeleton, self.skeleton)):
-      if not anchor:
-        continue
-      if exact:
-        value = refined[:, anchor[0]]
-        if fill_missing:
-          out[:, j] = np.where(np.isfinite(value), value, out[:, j])
-        else:
-          out[:, j] = np.where(np.isfinite(out[:, j]), value, np.nan)
-        continue
-      with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # All-NaN frames: no offset.
-        offset = np.nanmean(refined[:, anchor] - points[:, anchor], axis=1)
-      out[:, j] = out[:, j] + np.nan_to_num(offset)
-    return out
+    return skeletons.apply_refinement(keypoints, points, refined, skeleton, self.skeleton,
+                                      fill_missing)
+
+  def stream(self, lookahead: int = 0, *, skeleton: str | skeletons.Skeleton | None = None,
+             fill_missing: bool = True, stride: int | None = None) -> streaming.Stream:
+    """Refines frames as they come: `push` frame t, get frame t - lookahead back.
+
+    Args:
+      lookahead: frames of future each refined frame may see (and the lag).
+        Below the window (32), every push runs the model on the last window
+        and reads position window - 1 - lookahead; from the window up, the
+        stream reproduces offline refinement (see pose_refine.streaming).
+      skeleton: the pushed keypoints' joint set (default: the model's).
+      fill_missing: give missing joints refined positions (else NaN).
+      stride: frames between windows at lookahead >= window (default: the model's).
+
+    Returns:
+      A streaming.Stream: push(keypoints, confidence, track_id, timestamp),
+      push_many, flush.
+    """
+    if isinstance(skeleton, str):
+      skeleton = skeletons.get_skeleton(skeleton)
+    return streaming.Stream(self, lookahead, skeleton, fill_missing=fill_missing, stride=stride)
 
   def refine_tracks(self, tracks: list[keypoint_io.Track], skeleton: skeletons.Skeleton, *,
                     fill_missing: bool = True, stride: int | None = None,

@@ -91,8 +91,15 @@ def scores(predictions: Sequence[np.ndarray], clips) -> dict[str, float]:
   }
 
 
-def tune_filters(clips, objective: str = "pck@0.05") -> dict[str, tuple[dict, float]]:
+def tune_filters(clips, objective: str = "pck@0.05",
+                 registry=None) -> dict[str, tuple[dict, float]]:
   """Each filter's grid setting with the highest `objective` (a PCK) on `clips`.
+
+  Args:
+    clips: from `make_clips`.
+    objective: a PCK of METRICS.
+    registry: the filters, name -> (function, grid) (default:
+      baselines.BASELINES; baselines.causal_baselines(k) for lookahead k).
 
   Returns:
     {name: (params, objective value)}.
@@ -100,7 +107,8 @@ def tune_filters(clips, objective: str = "pck@0.05") -> dict[str, tuple[dict, fl
   if not objective.startswith("pck@"):
     raise ValueError(f"objective={objective!r}: filters are tuned for a PCK (higher is better).")
   return evaluation.tune_baselines(
-      clips, None, objective=lambda predictions, clips: scores(predictions, clips)[objective])
+      clips, None, objective=lambda predictions, clips: scores(predictions, clips)[objective],
+      registry=registry)
 
 
 def compare(clips, models: dict[str, Callable], tuned: dict | None = None):

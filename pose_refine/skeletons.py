@@ -339,6 +339,45 @@ def anchors(source: Skeleton, target: Skeleton) -> list[tuple[tuple[int, ...], b
   return out
 
 
+def apply_refinement(keypoints, points, refined, source: Skeleton, target: Skeleton,
+                     fill_missing: bool = True) -> np.ndarray:
+  """Source-skeleton keypoints moved as a refinement made in `target`'s joints says.
+
+  Joints of both skeletons take the refined position; the others move by
+  their anchor joints' mean correction (see `anchors`); joints without an
+  anchor keep their input values. Works per frame, so on whole tracks
+  ([frames, ...]) and single frames alike.
+
+  Args:
+    keypoints: [..., source joints, 2] the input; NaN where missing.
+    points: [..., target joints, 2] the input in `target`'s joints (`convert`).
+    refined: [..., target joints, 2] the refinement of `points`; NaN where
+      the model cannot place a joint.
+    source: the input's skeleton.
+    target: the model's skeleton.
+    fill_missing: missing input joints take refined positions (else they stay NaN).
+
+  Returns:
+    [..., source joints, 2].
+  """
+  out = np.array(keypoints, np.float32)
+  for j, (anchor, exact) in enumerate(anchors(source, target)):
+    if not anchor:
+      continue
+    if exact:
+      value = refined[..., anchor[0], :]
+      if fill_missing:
+        out[..., j, :] = np.where(np.isfinite(value), value, out[..., j, :])
+      else:
+        out[..., j, :] = np.where(np.isfinite(out[..., j, :]), value, np.nan)
+      continue
+    with warnings.catch_warnings():
+      warnings.simplefilter("ignore", RuntimeWarning)  # All-NaN frames: no offset.
+      offset = np.nanmean(refined[..., anchor, :] - points[..., anchor, :], axis=-2)
+    out[..., j, :] = out[..., j, :] + np.nan_to_num(offset)
+  return out
+
+
 def infer_skeleton(num_joints: int) -> Skeleton:
   """The one known skeleton with this many joints.
 

@@ -9,7 +9,7 @@ from tests import conftest
 ROWS = (
     ("cli",),
     ("train", "robustness", "evaluation", "refiner"),
-    ("inference", "input_pipeline", "video", "keypoint_io", "baselines", "demo"),
+    ("inference", "streaming", "input_pipeline", "video", "keypoint_io", "baselines", "demo"),
     ("models", "windows", "metrics", "noise", "corruption", "heldout_errors", "synthetic",
      "checkpointing", "sharding",
      "tensorboard", "estimator", "datasets"),

@@ -92,6 +92,38 @@ def test_kalman_trusts_confident_measurements_more():
   assert abs(doubting[30, 0, 0] - truth[30, 0, 0]) < abs(trusting[30, 0, 0] - truth[30, 0, 0])
 
 
+def test_causal_filters_see_only_their_lookahead():
+  rng = np.random.default_rng(1)
+  poses = (_line(time=50) + rng.normal(0, 2, (50, 3, 2))).astype(np.float32)
+  confidence = rng.uniform(0.2, 1.0, poses.shape[:2]).astype(np.float32)
+  poses[10:14, 1], confidence[10:14, 1] = np.nan, 0.0
+  poses[:6, 2], confidence[:6, 2] = np.nan, 0.0  # Not seen before frame 6.
+  for name, (function, grid) in baselines.causal_baselines(3).items():
+    assert max(grid.get("lookahead", [3])) == 3
+    # The largest lookahead a grid allows (Savitzky-Golay's is a grid parameter).
+    kwargs = {"lookahead": 3} if "lookahead" in grid else {}
+    out = function(poses, confidence, **kwargs)
+    changed = poses.copy()
+    changed[30:] += 25.0
+    np.testing.assert_array_equal(function(changed, confidence, **kwargs)[:27], out[:27],
+                                  err_msg=name)
+    if name != "one_euro":  # One-Euro takes a joint's first observation back, as offline.
+      assert np.isnan(out[:3, 2]).all() and np.isfinite(out[3:]).all(), name
+  # Without lag limits the fixed-lag smoother is RTS; with lag 0 it is the filter.
+  np.testing.assert_allclose(baselines.kalman_fixed_lag(poses, confidence, lookahead=60),
+                             baselines.kalman_rts(poses, confidence), atol=1e-3)
+  filtered = baselines._kalman_filter(  # pylint: disable=protected-access
+      poses, confidence, 1.0, 4.0)[0][..., 0]
+  np.testing.assert_allclose(baselines.kalman_fixed_lag(poses, confidence)[6:], filtered[6:],
+                             atol=1e-4)
+  # A window centred on t is the classic Savitzky-Golay filter away from the ends.
+  clean = poses[:, ::2]
+  ones = np.ones(clean.shape[:2], np.float32)
+  np.testing.assert_allclose(
+      baselines.savitzky_golay_causal(clean, ones, past=4, order=2, lookahead=4)[4:-4],
+      baselines.savitzky_golay(clean, ones, window=9, order=2)[4:-4], atol=1e-3)
+
+
 def test_window_merge_equals_refining_in_one_piece():
   """With a per-frame refiner, overlapping windows merge back exactly."""
   mesh = sharding.make_mesh(jax.devices()[:1])
