@@ -49,6 +49,8 @@ train longc5_s0 recipe=robust,steps=5500 --config.corruption.clean_fraction=0.5 
 train ft3_s0 recipe=robust,steps=3000 $mild --config.optim.learning_rate=0.001 \
   --config.init_from="$out/ft2_s0"
 # Streaming models (RESULTS.md "Online refinement"): output frame t sees input up to t + k.
+train la0_s0 recipe=robust,steps=3500,lookahead=0 $mild
+train la4_s0 recipe=robust,steps=3500,lookahead=4 $mild
 train longla0_s0 recipe=robust,steps=5500,lookahead=0 $mild
 
 models="shipped=shipped,paper_s0=$out/paper_s0,robust_s0=$out/robust_s0,robust_s1=$out/robust_s1"
@@ -70,3 +72,5 @@ longer="$longer,longh256=$out/longh256_s0,longc5=$out/longc5_s0,mild=$out/mild_s
 mkdir -p "$out/longer" && cp "$out/main/robustness.json" "$out/longer/"
 robustness --output="$out/longer" --models="$longer" --families=heldout --levels=0,1,3 \
   --wrong_joint=
+"$python" -m launch.online_curve --config=configs/penn_action.py --output="$out/online" \
+  --models="ft3=$out/ft3_s0,ours@0=$out/la0_s0,ours@4=$out/la4_s0,ours_long@0=$out/longla0_s0"
