@@ -31,7 +31,6 @@ clips (median 55 frames, at most 374): 63 to tune on, 63 to report.
 """
 
 import json
-import re
 
 import numpy as np
 from absl import app
@@ -61,39 +60,10 @@ _SPLIT = flags.DEFINE_string("split", None, "Split (default: config.final_eval_s
 _MAX_CLIPS = flags.DEFINE_integer("max_clips", 0, "Use only the first N clips (0: all).")
 flags.mark_flags_as_required(["config", "output"])
 
-OFFLINE = "offline"
+OFFLINE = robustness.OFFLINE
 # Each causal filter's offline form, for the offline column.
 OFFLINE_FORMS = {"one_euro": "one_euro", "kalman_fixed_lag": "kalman_rts",
                  "savitzky_golay_causal": "savitzky_golay"}
-_SPEC = re.compile(r"^(?P<name>[^@=]+)(@(?P<k>\d+))?=(?P<path>.*)$")
-
-
-def parse_models(items) -> dict[str, dict]:
-  """name -> {trained lookahead (None: any) -> checkpoint} from name[@k]=checkpoint items."""
-  models = {}
-  for item in items:
-    match = _SPEC.match(item)
-    if not match:
-      raise app.UsageError(f"--models item {item!r}: expected name=checkpoint or "
-                           "name@k=checkpoint.")
-    k = None if match["k"] is None else int(match["k"])
-    models.setdefault(match["name"], {})[k] = match["path"]
-  return models
-
-
-def serving(checkpoints: dict, lookahead) -> tuple[int | None, str] | None:
-  """(trained lookahead, checkpoint) that serves `lookahead` (an int or OFFLINE), or None."""
-  trained = sorted(k for k in checkpoints if k is not None)
-  if lookahead == OFFLINE:
-    if None in checkpoints:
-      return None, checkpoints[None]
-    return (trained[-1], checkpoints[trained[-1]]) if trained else None
-  fitting = [k for k in trained if k <= lookahead]
-  if fitting:
-    return fitting[-1], checkpoints[fitting[-1]]
-  return (None, checkpoints[None]) if None in checkpoints else None
-
-
 def _refiner(path):
   from pose_refine import refiner  # noqa: PLC0415  Loads JAX only when asked.
 
@@ -140,7 +110,7 @@ def evaluate_level(clips, lookaheads, models, skeleton, cached=None, log=print) 
       results[name] = robustness.scores(
           evaluation.run_baseline(registry_name, params, report, registry), report)
     for name, checkpoints in models.items():
-      served = serving(checkpoints, lookahead)
+      served = robustness.serving(checkpoints, lookahead)
       if served is None:
         continue
       trained, path = served
@@ -210,7 +180,10 @@ def main(argv):
   config = _CONFIG.value
   skeleton = skeletons.get_skeleton(config.skeleton)
   split = _SPLIT.value or config.final_eval_split
-  models = parse_models(_MODELS.value)
+  try:
+    models = robustness.parse_lookahead_models(_MODELS.value)
+  except ValueError as error:
+    raise app.UsageError(str(error)) from error
   lookaheads = [OFFLINE if k == OFFLINE else int(k) for k in _LOOKAHEADS.value]
   videos = input_pipeline.load_videos(config, split, skeleton)
   output = epath.Path(_OUTPUT.value)

@@ -12,6 +12,7 @@ of the person's box (per sequence, then averaged over sequences), the mean
 joint error in pixels and the acceleration error in px/frame^2.
 """
 
+import re
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -24,6 +25,7 @@ from pose_refine import skeletons
 from pose_refine import windows
 
 FAMILIES = ("heldout", "train")
+OFFLINE = "offline"  # The lookahead of whole-track refinement.
 METRICS = ("pck@0.05", "pck@0.1", "mean_error", "accel_error", "missing")
 
 
@@ -174,3 +176,35 @@ def offset_joint_effect(refine: Callable, clips, joint: int, offset: float = 100
   if not added:
     return {"mean": float("nan"), "max": float("nan"), "clips": 0}
   return {"mean": float(np.mean(added)), "max": float(np.max(added)), "clips": len(added)}
+
+
+_SPEC = re.compile(r"^(?P<name>[^@=]+)(@(?P<k>\d+))?=(?P<path>.*)$")
+
+
+def parse_lookahead_models(items) -> dict[str, dict]:
+  """name -> {trained lookahead (None: any) -> checkpoint} from name[@k]=checkpoint items.
+
+  Raises:
+    ValueError: for an item of another form.
+  """
+  models = {}
+  for item in items:
+    match = _SPEC.match(item)
+    if not match:
+      raise ValueError(f"Model {item!r}: expected name=checkpoint or name@k=checkpoint.")
+    k = None if match["k"] is None else int(match["k"])
+    models.setdefault(match["name"], {})[k] = match["path"]
+  return models
+
+
+def serving(checkpoints: dict, lookahead) -> tuple[int | None, str] | None:
+  """(trained lookahead, checkpoint) that serves `lookahead` (an int or OFFLINE), or None."""
+  trained = sorted(k for k in checkpoints if k is not None)
+  if lookahead == OFFLINE:
+    if None in checkpoints:
+      return None, checkpoints[None]
+    return (trained[-1], checkpoints[trained[-1]]) if trained else None
+  fitting = [k for k in trained if k <= lookahead]
+  if fitting:
+    return fitting[-1], checkpoints[fitting[-1]]
+  return (None, checkpoints[None]) if None in checkpoints else None

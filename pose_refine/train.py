@@ -138,6 +138,29 @@ def teacher_forcing_probability(config, step):
   )
 
 
+def usable_windows(batch, targets, config):
+  """[batch] bool: windows whose input gives a frame of reference for the loss.
+
+  A window with almost no valid input joints (config.min_window_valid_fraction)
+  has none of its own: its centre and scale come from a handful of points or
+  none, so its targets are arbitrary in window units. A window whose input
+  joints mostly coincide (labels stacked on one point, reports at the image
+  corner) gets a scale near zero and targets thousands of units away
+  (config.max_target_units; 0: no limit): one such window can outweigh the batch.
+
+  Args:
+    batch: with "poses", "confidence", "ground_truth_valid".
+    targets: [batch, time, joints, 2] ground truth in window units.
+    config: the run's config.
+  """
+  observed = normalization.joint_validity(batch["poses"], batch["confidence"])
+  usable = observed.mean(axis=(1, 2)) >= config.min_window_valid_fraction
+  if config.get("max_target_units", 0.0):
+    far = jnp.where(batch["ground_truth_valid"][..., None], jnp.abs(targets), 0.0)
+    usable &= far.max(axis=(1, 2, 3)) <= config.max_target_units
+  return usable
+
+
 def make_train_step(model, optimizer, config):
   """The pure train step: (state, batch, rng) -> (state, metrics)."""
 
@@ -158,18 +181,7 @@ def make_train_step(model, optimizer, config):
       targets = normalization.to_normalized(
           batch["ground_truth"], batch["ground_truth_valid"], out["centre"], out["scale"]
       )
-      # A window with almost no valid input joints has no frame of reference
-      # of its own (its centre and scale come from a handful of points or
-      # none), so its targets are arbitrary in window units: leave it out.
-      observed = normalization.joint_validity(batch["poses"], batch["confidence"])
-      usable = observed.mean(axis=(1, 2)) >= config.min_window_valid_fraction
-      if config.get("max_target_units", 0.0):
-        # A window whose input joints mostly coincide (labels stacked on one
-        # point, reports at the image corner) gets a scale near zero, and its
-        # targets land thousands of units away: one such window can outweigh
-        # the batch. Its frame of reference is meaningless: leave it out too.
-        far = jnp.where(batch["ground_truth_valid"][..., None], jnp.abs(targets), 0.0)
-        usable &= far.max(axis=(1, 2, 3)) <= config.max_target_units
+      usable = usable_windows(batch, targets, config)
       valid = batch["ground_truth_valid"] & usable[:, None, None]
       loss = pose_loss(out["normalized"], targets, valid, config.loss)
       if config.acceleration_loss_weight:

@@ -210,14 +210,14 @@ def test_replay_is_the_stream_over_many_tracks(offline_model):
 
 
 def test_online_curve_picks_the_model_that_serves_each_lookahead():
-  from launch import online_curve  # noqa: PLC0415
+  from pose_refine import robustness  # noqa: PLC0415
 
-  models = online_curve.parse_models(["ours@0=a", "ours@4=b", "ours=c", "peer@2=d"])
+  models = robustness.parse_lookahead_models(["ours@0=a", "ours@4=b", "ours=c", "peer@2=d"])
   assert models == {"ours": {0: "a", 4: "b", None: "c"}, "peer": {2: "d"}}
-  assert [online_curve.serving(models["ours"], k) for k in (0, 3, 8, "offline")] == [
+  assert [robustness.serving(models["ours"], k) for k in (0, 3, 8, "offline")] == [
       (0, "a"), (0, "a"), (4, "b"), (None, "c")]
-  assert online_curve.serving(models["peer"], 1) is None
-  assert online_curve.serving(models["peer"], "offline") == (2, "d")
+  assert robustness.serving(models["peer"], 1) is None
+  assert robustness.serving(models["peer"], "offline") == (2, "d")
 
 
 def _stream_cli(*args, stdin=None, **kwargs):

@@ -94,33 +94,27 @@ def test_train_step_compiles_once_and_stays_on_device():
 
 
 def test_windows_without_a_frame_of_reference_leave_the_loss():
-  """Input joints stacked on one point give a near-zero scale: with max_target_units the
-  window is left out, so the loss equals the loss of the other windows alone."""
-  import jax  # pylint: disable=g-import-not-at-top
+  """Input joints stacked on one point give a near-zero scale and targets far away: with
+  config.max_target_units the window leaves the loss; sparse windows always do."""
+  import jax.numpy as jnp  # pylint: disable=g-import-not-at-top
   import numpy as np  # pylint: disable=g-import-not-at-top
 
-  from pose_refine import models  # pylint: disable=g-import-not-at-top
-  from pose_refine import skeletons  # pylint: disable=g-import-not-at-top
+  from pose_refine import normalization  # pylint: disable=g-import-not-at-top
 
-  config = synthetic.get_config("runlocal=True")
-  config.model.update(hidden=16, attention_size=8)
-  skeleton = skeletons.get_skeleton(config.skeleton)
-  model = models.create_model(config, skeleton)
-  optimizer = train.create_optimizer(config, 10)
-  params = models.init_params(model, jax.random.key(0), 8, skeleton.num_joints)
-  state = train.TrainState(step=np.int32(0), params=params, opt_state=optimizer.init(params))
   rng = np.random.default_rng(0)
   truth = rng.normal(200, 30, (3, 8, 13, 2)).astype(np.float32)
   poses = truth + rng.normal(0, 3, truth.shape).astype(np.float32)
-  poses[2, :, :10] = 0.0  # Most joints reported at the image corner.
-  batch = {"poses": poses, "confidence": np.ones((3, 8, 13), np.float32),
-           "ground_truth": truth, "ground_truth_valid": np.ones((3, 8, 13), bool)}
-
-  def loss(config, batch):
-    step = train.make_train_step(model, optimizer, config)
-    return float(step(state, batch, jax.random.key(1))[1]["loss"])
-
-  clean = {k: v[:2] for k, v in batch.items()}
-  assert loss(config, batch) > 1e3 * loss(config, clean)  # The corner window dominates.
+  confidence = np.ones((3, 8, 13), np.float32)
+  poses[1, :, :10] = 0.0  # Most joints reported at the image corner.
+  confidence[2, :, 1:] = 0.0  # One joint of 13 seen: below min_window_valid_fraction.
+  batch = {"poses": jnp.asarray(poses), "confidence": jnp.asarray(confidence),
+           "ground_truth_valid": jnp.ones((3, 8, 13), bool)}
+  valid = normalization.joint_validity(batch["poses"], batch["confidence"])
+  centre, scale = normalization.window_frame(batch["poses"], valid)
+  targets = normalization.to_normalized(jnp.asarray(truth), batch["ground_truth_valid"], centre,
+                                        scale)
+  assert float(jnp.abs(targets[1]).max()) > 1e4  # The corner window's targets.
+  config = synthetic.get_config("runlocal=True")
+  np.testing.assert_array_equal(train.usable_windows(batch, targets, config), [True, True, False])
   config.max_target_units = 20.0
-  np.testing.assert_allclose(loss(config, batch), loss(config, clean), rtol=1e-5)
+  np.testing.assert_array_equal(train.usable_windows(batch, targets, config), [True, False, False])
