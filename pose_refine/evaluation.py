@@ -106,11 +106,9 @@ def best_filter_scores(videos, tune_videos, skeleton: skeletons.Skeleton,
   """
   tuned = tune_baselines(tune_videos, skeleton)
   name = max(tuned, key=lambda n: tuned[n][1])
-  predictions = np.concatenate(run_baseline(name, tuned[name][0], videos))
-  truth, valid = ground_truth(videos)
-  errors = metrics.joint_errors(predictions, truth)
-  return {"name": name, "params": tuned[name][0], "mean_error": metrics.mean_error(errors, valid),
-          **pck_scores(errors, valid, thresholds, skeleton)}
+  predictions = run_baseline(name, tuned[name][0], videos)
+  return {"name": name, "params": tuned[name][0],
+          **summary_scores(predictions, videos, thresholds, skeleton)}
 
 
 def save_predictions(path, videos, predictions) -> None:
@@ -165,16 +163,19 @@ def evaluate(predict_fn, params, videos, *, config, skeleton, mesh, return_predi
       mesh=mesh,
       fill_missing=config.fill_missing,
   )
-  truth, valid = ground_truth(videos)
-  results = {}
-  for name, predictions in (
-      ("raw", np.concatenate([v["poses"] for v in videos])),
-      ("refined", np.concatenate(refined)),
-  ):
-    errors = metrics.joint_errors(predictions, truth)
-    results[name] = {"mean_error": metrics.mean_error(errors, valid),
-                     **pck_scores(errors, valid, config.eval.pck_thresholds, skeleton)}
+  results = {
+      name: summary_scores(predictions, videos, config.eval.pck_thresholds, skeleton)
+      for name, predictions in (("raw", [v["poses"] for v in videos]), ("refined", refined))
+  }
   return (results, refined) if return_predictions else results
+
+
+def summary_scores(predictions, videos, thresholds, skeleton: skeletons.Skeleton) -> dict:
+  """`evaluate`'s scores of one method's per-video predictions: mean error and PCK@thresholds."""
+  truth, valid = ground_truth(videos)
+  errors = metrics.joint_errors(np.concatenate(predictions), truth)
+  return {"mean_error": metrics.mean_error(errors, valid),
+          **pck_scores(errors, valid, thresholds, skeleton)}
 
 
 def score(predictions, videos, skeleton: skeletons.Skeleton, normalized: bool = False) -> dict:
