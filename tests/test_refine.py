@@ -314,6 +314,30 @@ def test_video_to_overlay_in_one_command(shared_data, estimator_python, tmp_path
   assert frames.frame_count(str(tmp_path / "out" / "overlay.mp4"))[0] == 6
 
 
+def test_video_to_online_overlay_in_one_command(shared_data, estimator_python, tmp_path):
+  """The live path: estimator frame by frame -> pipe -> `pose-refine stream` -> lagged overlay."""
+  del estimator_python  # Made for launch/refine_video.sh, which finds it in the clone.
+  video = tmp_path / "video"
+  video.mkdir()
+  source = shared_data / "youtube_pose" / "GT_frames" / "-osma2n86oA"
+  for name in sorted(os.listdir(source))[:8]:
+    shutil.copy(source / name, video / name)
+  out = subprocess.run(
+      ["bash", "launch/refine_video.sh", "--online=2", str(video), str(tmp_path / "out")],
+      cwd=conftest.ROOT, env=conftest.subprocess_env(), capture_output=True, text=True,
+      check=False)
+  assert out.returncode == 0, out.stderr[-3000:]
+  estimates = np.load(tmp_path / "out" / "keypoints.npz")
+  lines = (tmp_path / "out" / "refined.jsonl").read_text().splitlines()
+  records = [json.loads(line) for line in lines]
+  # Every frame the estimator reported comes out refined once, in order, timed (--timing).
+  assert [r["t"] for r in records] == [int(f) for f in estimates["frame_ids"]]
+  assert all(r["lag_ms"] >= 0 for r in records)
+  assert all(len(r["keypoints"]) == 33 for r in records)
+  assert "lag 2 frames" in out.stdout
+  assert frames.frame_count(str(tmp_path / "out" / "overlay_online.mp4"))[0] == 8
+
+
 def test_refiner_deadzone_overrides_the_checkpoint():
   from pose_refine import refiner  # pylint: disable=g-import-not-at-top
   from pose_refine import skeletons  # pylint: disable=g-import-not-at-top
