@@ -43,6 +43,10 @@ _WRONG_JOINT = flags.DEFINE_string(
     "wrong_joint", "left_wrist",
     "Also measure how this joint reported 100 px off at confidence 0.9 for 30 frames moves "
     "the other joints (clean and mild held-out input); '' to skip.")
+_ABSENT = flags.DEFINE_list(
+    "absent", [],
+    "Joints taken out of every clip's estimates and labels, e.g. the lower body "
+    "(right_hip,left_hip,right_knee,left_knee,right_ankle,left_ankle): upper-body framing.")
 flags.mark_flags_as_required(["config", "output"])
 
 _SEED = re.compile(r"_s\d+$")
@@ -166,8 +170,10 @@ def main(argv):
   for family in _FAMILIES.value:
     for rate in _RATES.value:
       for level in _LEVELS.value:
-        key = f"{family}/rate={float(rate):g}/level={float(level):g}"
-        clips = robustness.make_clips(videos, skeleton, family, float(level), float(rate))
+        label = f"{family}, without {len(_ABSENT.value)} joints" if _ABSENT.value else family
+        key = f"{label}/rate={float(rate):g}/level={float(level):g}"
+        clips = robustness.make_clips(videos, skeleton, family, float(level), float(rate),
+                                      absent=_ABSENT.value)
         # Filters tuned by an earlier run on the same clips and grids are reused.
         fingerprint = [config.dataset, split, len(clips),
                        {name: grid for name, (_, grid) in baselines.BASELINES.items()}]

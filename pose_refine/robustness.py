@@ -30,13 +30,20 @@ METRICS = ("pck@0.05", "pck@0.1", "mean_error", "accel_error", "missing")
 
 
 def make_clips(videos, skeleton: skeletons.Skeleton, family: str, level: float,
-               rate_factor: float = 1.0, seed: int = 0) -> list[dict[str, np.ndarray]]:
+               rate_factor: float = 1.0, seed: int = 0,
+               absent: Sequence[str] = ()) -> list[dict[str, np.ndarray]]:
   """Ground-truth clips resampled by `rate_factor` and corrupted by `family` at `level`.
 
   Each clip's errors depend only on (family, level, rate, seed, clip index).
+  The joints named in `absent` are then taken out of the estimates and the
+  labels of every frame (a camera that frames the upper body, say), so
+  scores cover the other joints.
   """
   if family not in FAMILIES:
     raise ValueError(f"family={family!r}; use one of {FAMILIES}.")
+  unknown = [name for name in absent if name not in skeleton.joints]
+  if unknown:
+    raise ValueError(f"absent={unknown}: not joints of {skeleton.name} {skeleton.joints}.")
   clips = []
   for index, video in enumerate(videos):
     truth, valid = video["ground_truth"], video["ground_truth_valid"].astype(bool)
@@ -48,6 +55,11 @@ def make_clips(videos, skeleton: skeletons.Skeleton, family: str, level: float,
       poses, confidence = heldout_errors.corrupt(truth, valid, skeleton, level, rng)
     else:
       poses, confidence = corruption.corrupt_at_level(truth, valid, skeleton, level, rng)
+    if absent:
+      gone = [skeleton.index(name) for name in absent]
+      poses[:, gone], confidence[:, gone] = np.nan, 0.0
+      valid = valid.copy()
+      valid[:, gone] = False
     clips.append({"poses": poses, "confidence": confidence, "ground_truth": truth,
                   "ground_truth_valid": valid})
   return clips

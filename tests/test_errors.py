@@ -55,6 +55,20 @@ def test_missing_is_nan_with_zero_confidence_also_with_unlabelled_joints(family)
     assert np.all(clip["confidence"][missing] == 0) and np.all(clip["confidence"][~missing] > 0)
 
 
+def test_absent_joints_leave_estimates_and_labels_of_every_clip():
+  tracks = _tracks(2, frames=100)
+  lower = ["right_hip", "left_hip", "right_knee", "left_knee", "right_ankle", "left_ankle"]
+  full = robustness.make_clips(tracks, SKELETON, "heldout", 1.0)
+  upper = robustness.make_clips(tracks, SKELETON, "heldout", 1.0, absent=lower)
+  gone = [SKELETON.index(name) for name in lower]
+  kept = [i for i in range(SKELETON.num_joints) if i not in gone]
+  for a, b in zip(full, upper):
+    assert np.isnan(b["poses"][:, gone]).all() and not b["ground_truth_valid"][:, gone].any()
+    np.testing.assert_array_equal(a["poses"][:, kept], b["poses"][:, kept])  # Same errors.
+  with pytest.raises(ValueError, match=r"absent=\['tail'\]: not joints of penn_action"):
+    robustness.make_clips(tracks, SKELETON, "heldout", 1.0, absent=["tail"])
+
+
 def test_heldout_errors_are_missing_as_nan_with_zero_confidence():
   track = _tracks(1, frames=400)[0]
   poses, confidence = heldout_errors.corrupt(
