@@ -108,8 +108,10 @@ def base_config(arg) -> ml_collections.ConfigDict:
   # Training estimates drawn anew per window from the ground truth by the wide
   # error family (pose_refine/corruption.py), at several frame rates; off:
   # the data set's stored estimates.
+  # absent_part_fraction: windows with a body part (the lower body, the legs or
+  # one arm) absent throughout, as in upper-body framing; its labels leave the loss.
   config.corruption = dict(enabled=False, rate_factors=(1.0,), clean_fraction=0.15,
-                            severity_power=1.0)
+                            severity_power=1.0, absent_part_fraction=0.0)
   # Worker processes preparing batches (grain mp_prefetch); 0: in the training process.
   config.data_workers = 0
   config.augment = dict(max_rotation_degrees=30.0, flip_probability=0.5)
@@ -142,7 +144,7 @@ def set_recipe(config, recipe: str) -> None:
   """
   if recipe == "robust":
     config.corruption = dict(enabled=True, rate_factors=(0.5, 1.0, 2.0), clean_fraction=0.15,
-                             severity_power=1.0)
+                             severity_power=1.0, absent_part_fraction=0.0)
     config.acceleration_loss_weight = 1.0
     if config.get("model_kind", "seq2seq") == "seq2seq":
       config.model.zero_init_output = True

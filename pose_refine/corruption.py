@@ -11,7 +11,9 @@ good input alone), then, independently, the size of each kind of error:
 - joints missing for short or long runs, and frames without the person;
 - stuck joints (a joint keeps its position for a run of frames);
 - confidences that are higher on correct joints, but sometimes wrong, and
-  sometimes constant (estimators that report none).
+  sometimes constant (estimators that report none);
+- optionally, a body part absent from a whole window (`absent_part`): the
+  lower body, the legs or one arm, as when the camera frames the upper body.
 
 Sizes are fractions of the person's size (`skeletons.person_size`, the
 longer side of the box). The held-out family (`heldout_errors`) uses other
@@ -45,6 +47,7 @@ class Family:
     frame_miss_rate: per frame, a run without the person starts.
     stuck_rate: per joint and frame, a stuck run starts.
     max_run: longest run of any kind, frames.
+    absent_part_fraction: windows given `absent_part` (clean ones too).
   """
 
   clean_fraction: float = 0.15
@@ -60,6 +63,25 @@ class Family:
   frame_miss_rate: float = 0.02
   stuck_rate: float = 0.006
   max_run: int = 30
+  absent_part_fraction: float = 0.0
+
+
+# Body parts that can be out of the frame for a whole window, by joint-name keywords.
+_PARTS = (("hip", "knee", "ankle"), ("knee", "ankle"), ("left_elbow", "left_wrist"),
+          ("right_elbow", "right_wrist"))
+
+
+def absent_part(skeleton: skeletons.Skeleton, rng: np.random.Generator) -> np.ndarray:
+  """Indices of one body part's joints (lower body, legs or one arm), drawn uniformly.
+
+  Parts that `skeleton` lacks are not drawn; empty if it has none of them.
+  """
+  parts = [[i for i, name in enumerate(skeleton.joints) if any(k in name for k in keywords)]
+           for keywords in _PARTS]
+  parts = [p for p in parts if p]
+  if not parts:
+    return np.zeros(0, int)
+  return np.asarray(parts[rng.integers(len(parts))], int)
 
 
 def _runs(rng, shape, rate, max_run):

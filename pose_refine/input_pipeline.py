@@ -188,7 +188,9 @@ class Corrupt(grain.transforms.RandomMap):
 
   The window's stored estimates are replaced; with `fill_missing`, missing
   joints are then interpolated over the window at low confidence, as
-  `windows.fill_missing` does over a whole video at inference.
+  `windows.fill_missing` does over a whole video at inference. With
+  `family.absent_part_fraction`, some windows lose a body part
+  (corruption.absent_part) in the estimates and in the labels the loss sees.
   """
 
   skeleton: skeletons.Skeleton
@@ -199,6 +201,11 @@ class Corrupt(grain.transforms.RandomMap):
     poses, confidence = corruption.corrupt_random(
         window["ground_truth"], window["ground_truth_valid"], self.skeleton, rng, self.family)
     out = dict(window, poses=poses, confidence=confidence)
+    if self.family.absent_part_fraction and rng.random() < self.family.absent_part_fraction:
+      absent = corruption.absent_part(self.skeleton, rng)
+      poses[:, absent], confidence[:, absent] = np.nan, 0.0
+      out["ground_truth_valid"] = window["ground_truth_valid"].copy()
+      out["ground_truth_valid"][:, absent] = False
     return windows.fill_missing(out) if self.fill_missing else out
 
 

@@ -361,8 +361,10 @@ def _training_data(config, skeleton: skeletons.Skeleton, run_seeds):
     # Estimates are drawn anew for every window from the ground truth.
     train_videos = input_pipeline.resample_videos(train_videos, config.corruption.rate_factors)
     corrupt = input_pipeline.Corrupt(
-        skeleton, corruption.Family(clean_fraction=config.corruption.clean_fraction,
-                                    severity_power=config.corruption.severity_power),
+        skeleton, corruption.Family(
+            clean_fraction=config.corruption.clean_fraction,
+            severity_power=config.corruption.severity_power,
+            absent_part_fraction=config.corruption.get("absent_part_fraction", 0.0)),
         fill_missing=config.fill_missing)
   steps_per_epoch = input_pipeline.steps_per_epoch(
       train_videos, config.window, config.stride, config.batch_size

@@ -115,6 +115,33 @@ def test_corrupted_windows_are_drawn_from_ground_truth_deterministically():
   assert not np.array_equal(np.nan_to_num(poses), np.nan_to_num(other))
 
 
+def test_absent_parts_leave_the_estimates_and_the_loss_together():
+  from pose_refine import corruption  # noqa: PLC0415
+
+  skeleton = skeletons.get_skeleton("penn_action")
+  rng = np.random.default_rng(0)
+  drawn = {tuple(skeleton.joints[i] for i in corruption.absent_part(skeleton, rng))
+           for _ in range(200)}
+  assert drawn == {("right_hip", "left_hip", "right_knee", "left_knee", "right_ankle",
+                    "left_ankle"), ("right_knee", "left_knee", "right_ankle", "left_ankle"),
+                   ("left_elbow", "left_wrist"), ("right_elbow", "right_wrist")}
+  truth = rng.normal(200, 30, (32, 13, 2)).astype(np.float32)
+  window = {"ground_truth": truth, "ground_truth_valid": np.ones((32, 13), bool),
+            "poses": truth, "confidence": np.ones((32, 13), np.float32)}
+  always = input_pipeline.Corrupt(skeleton, corruption.Family(absent_part_fraction=1.0))
+  for seed in range(5):
+    out = always.random_map(window, np.random.default_rng(seed))
+    gone = np.isnan(out["poses"]).all(axis=(0, 2))
+    assert 2 <= gone.sum() <= 6 and (out["confidence"][:, gone] == 0).all()
+    np.testing.assert_array_equal(out["ground_truth_valid"].all(0), ~gone)
+  assert window["ground_truth_valid"].all()  # The stored window is not changed.
+  # Off (the default), the draws are those of a family without the option.
+  plain = input_pipeline.Corrupt(skeleton, corruption.Family())
+  never = input_pipeline.Corrupt(skeleton, corruption.Family(absent_part_fraction=0.0))
+  np.testing.assert_array_equal(plain.random_map(window, np.random.default_rng(1))["poses"],
+                                never.random_map(window, np.random.default_rng(1))["poses"])
+
+
 def test_processes_read_disjoint_slices_that_cover_each_global_batch():
   videos = _videos()
   kwargs = dict(augment={"max_rotation_degrees": 30.0})
