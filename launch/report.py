@@ -6,7 +6,9 @@ python -m launch.report --config=configs/youtube_pose.py:estimator=weak \
 
 Each --run is NAME=WORKDIR[,WORKDIR...]: the runs' predictions_<split>.npz
 (written at the end of training); several workdirs (seeds) are reported as
-mean and standard deviation. Baselines are tuned on --tune_split (default
+mean and standard deviation. Each --checkpoint is NAME=CHECKPOINT[#deadzone=D]:
+a model in the config's joints (e.g. one trained on Penn Action, scored on
+YouTube Pose with configs/pretrained.py:eval=youtube_weak) refines the split. Baselines are tuned on --tune_split (default
 config.eval_split), never on the reported split. Writes report.md,
 report.json, curves.png and, for data sets with frames, overlays/*.png
 (initial estimate red, corrected yellow, ground truth green).
@@ -25,6 +27,10 @@ _TUNE_SPLIT = flags.DEFINE_string("tune_split", None, "Split to tune baselines o
 _RUNS = flags.DEFINE_multi_string(
     "run", [], "NAME=WORKDIR[,WORKDIR...]; NAME has no '=' (WORKDIR may)."
 )
+_CHECKPOINTS = flags.DEFINE_multi_string(
+    "checkpoint", [],
+    "NAME=CHECKPOINT[#deadzone=D] ('shipped': the shipped model): a model in the config's "
+    "joints, trained on anything, refines the split here.")
 _OUTPUT = flags.DEFINE_string("output", None, "Directory for the report.")
 _OVERLAYS = flags.DEFINE_integer("overlays", 4, "Overlay images to draw (0: none).")
 flags.mark_flags_as_required(["config", "output"])
@@ -47,7 +53,8 @@ def main(argv):
     runs[name] = workdirs.split(",")
   try:
     text = evaluation.compare(config, split=split, tune_split=tune_split, runs=runs,
-                              output=_OUTPUT.value, overlays=_OVERLAYS.value)
+                              output=_OUTPUT.value, overlays=_OVERLAYS.value,
+                              checkpoints=dict(c.split("=", 1) for c in _CHECKPOINTS.value))
   except (FileNotFoundError, ValueError) as error:  # A run without predictions of `split`.
     raise app.UsageError(str(error)) from error
   print(text)

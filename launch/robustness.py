@@ -58,10 +58,8 @@ def _models(skeleton):
 
   models = {}
   for item in _MODELS.value:
-    name, _, path = item.partition("=")
-    path, _, option = path.partition("#deadzone=")
-    model = refiner.Refiner(None if path in ("", "shipped") else path,
-                            deadzone=float(option) if option else None)
+    name, _, spec = item.partition("=")
+    model = refiner.from_spec(spec)
     models[name] = (lambda m: lambda p, c: m.refine_track(p, c, skeleton))(model)
   return models
 

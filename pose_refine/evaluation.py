@@ -24,6 +24,7 @@ from pose_refine import inference
 from pose_refine import input_pipeline
 from pose_refine import metrics
 from pose_refine import models
+from pose_refine import refiner
 from pose_refine import sharding
 from pose_refine import skeletons
 from pose_refine import video
@@ -371,7 +372,8 @@ def evaluate_checkpoint(config, workdir, split: str) -> dict:
   return results
 
 
-def compare(config, *, split: str, tune_split: str, runs: dict, output, overlays: int) -> str:
+def compare(config, *, split: str, tune_split: str, runs: dict, output, overlays: int,
+            checkpoints: dict | None = None) -> str:
   """Raw input, tuned baselines and trained runs on one split: report.md/json, curves.png.
 
   Args:
@@ -381,6 +383,10 @@ def compare(config, *, split: str, tune_split: str, runs: dict, output, overlays
     runs: {name: [workdir, ...]}; several workdirs (seeds) give mean and std.
     output: folder for the report (created).
     overlays: how many overlay images of the first run to draw (0: none).
+    checkpoints: {name: "CHECKPOINT[#deadzone=D]"} ("shipped": the shipped
+      model): models in the config's joints, any training data, that refine
+      the split here through the Python API (refiner.Refiner); a video
+      without any joint they use keeps its input.
 
   Returns:
     The report's text.
@@ -406,6 +412,16 @@ def compare(config, *, split: str, tune_split: str, runs: dict, output, overlays
     results[name], stds[name] = mean_and_std(rows)
     if len(rows) > 1:
       results[name]["seeds"] = len(rows)
+  for name, spec in (checkpoints or {}).items():
+    model = refiner.from_spec(spec)
+    predictions = []
+    for video in videos:
+      if skeletons.observed(video["poses"], video["confidence"]).any():
+        predictions.append(model.refine_track(video["poses"], video["confidence"], skeleton))
+      else:
+        predictions.append(video["poses"])
+    first_run = first_run or predictions
+    results[name] = score(predictions, videos, skeleton, normalized)
 
   title = f"{config.dataset}:{split}"
   lines = [f"# {title}", ""] + pck_tables(results, skeleton)

@@ -178,6 +178,13 @@ def load(checkpoint: str | None = None) -> Refiner:
   return Refiner(checkpoint)
 
 
+def from_spec(spec: str) -> Refiner:
+  """A Refiner from "CHECKPOINT[#deadzone=D]"; "" or "shipped" is the shipped model."""
+  path, _, deadzone = spec.partition("#deadzone=")
+  return Refiner(None if path in ("", "shipped") else path,
+                 deadzone=float(deadzone) if deadzone else None)
+
+
 def refine(keypoints, confidence=None, *, skeleton: str | None = None,
            checkpoint: str | None = None, fill_missing: bool = True,
            stride: int | None = None) -> np.ndarray:
