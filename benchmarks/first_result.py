@@ -29,6 +29,7 @@ _PHASES = r"""
 import json, sys, time
 start = time.perf_counter()
 from pose_refine import refiner, sharding
+sharding.split_host_cores()  # As `pose-refine refine` does.
 sharding.enable_compilation_cache(0.0)
 imported = time.perf_counter()
 refiner.load()

@@ -399,6 +399,13 @@ def run_point(point):
     common.setup()  # Turns on the persistent compilation cache.
   import jax  # pylint: disable=g-import-not-at-top
 
+  if point.startswith("inference"):
+    points = _inference_points(_QUICK.value)
+    rows = bench_inference(points if point == "inference" else points[:1],
+                           2_000 if _QUICK.value else 100_000, _REPEATS.value)
+    print(json.dumps([dict(r, cpu_devices=jax.device_count()) for r in rows]))
+    return
+
   config = _config(**_scaling_size())
   run, compile_s = _train_setup(config)
   result = {"compile_s": compile_s, "devices": jax.device_count()}
@@ -553,8 +560,9 @@ def markdown(results) -> str:
                      ("hidden", "hidden"),
                      ("model", lambda r: "shipped" if r.get("shipped") else (
                          r.get("implementation", "fused") + ", untrained")),
-                     ("batch", "batch_size"), ("seconds", "seconds"),
-                     ("frames/s", "frames_per_s"), ("of which model calls s", "model_seconds"),
+                     ("batch", "batch_size"),
+                     ("CPU devices", lambda r: r.get("cpu_devices", 1)),
+                     ("seconds", "seconds"), ("frames/s", "frames_per_s"), ("of which model calls s", "model_seconds"),
                      ("one-window latency ms", "window_latency_ms"),
                      ("compile s", "compile_s")]))
   if "first_result" in results:
@@ -606,6 +614,7 @@ def main(argv):
     run_point(_POINT.value)
     return
   from benchmarks import flops  # pylint: disable=g-import-not-at-top
+  from pose_refine import sharding  # pylint: disable=g-import-not-at-top
 
   quick, repeats = _QUICK.value, _REPEATS.value
   results = {"machine": machine(), "repeats": repeats}
@@ -624,8 +633,13 @@ def main(argv):
     if suite == "train":
       results["train"] = bench_train(_train_points(quick), repeats, 2 if quick else 5, peak)
     elif suite == "inference":
-      results["inference"] = bench_inference(_inference_points(quick),
-                                             2_000 if quick else 100_000, repeats)
+      # What `pose-refine refine` does (sharding.split_host_cores), then its default row on
+      # one CPU device.
+      split = sharding.host_cores()
+      rows = _subprocess_point("inference", split)
+      if split > 1:
+        rows += _subprocess_point("inference_one_device", 1)
+      results["inference"] = rows
     elif suite == "scaling":
       results["scaling"] = bench_scaling((1, 2) if quick else (1, 2, 4))
     elif suite == "compile_cache":

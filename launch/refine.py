@@ -49,6 +49,9 @@ flags.mark_flags_as_required(["input", "output"])
 def main(argv):
   if len(argv) > 1:
     raise app.UsageError(f"Unexpected arguments: {argv[1:]}")
+  from pose_refine import sharding  # pylint: disable=g-import-not-at-top
+
+  sharding.split_host_cores()  # Before setup starts JAX's backend.
   # Every program of the refine path is cached: a warm start compiles nothing.
   common.setup(quiet=True, cache_min_compile_time_s=0.0)
   from pose_refine import checkpointing  # pylint: disable=g-import-not-at-top

@@ -454,7 +454,14 @@ def main(argv: list[str] | None = None) -> int:
 
 def run() -> None:
   """The console script's entry point."""
-  sys.exit(main())
+  argv = sys.argv[1:]
+  if argv[:1] in (["refine"], ["demo"]):
+    # Whole tracks are refined in batches: split over every core (a stream's one
+    # window per call is not).
+    from pose_refine import sharding  # pylint: disable=g-import-not-at-top
+
+    sharding.split_host_cores()
+  sys.exit(main(argv))
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
 """The data-parallel train step on several devices equals one device."""
 
+import os
 import subprocess
 import sys
 
@@ -18,3 +19,46 @@ def test_train_step_on_4_fake_devices_matches_1_device():
   assert result.returncode == 0, result.stdout + result.stderr
   assert "param_gap=" in result.stdout
   assert "not divisible by the 4 devices" in result.stdout
+
+
+_SPLIT_AND_REFINE = """
+import os, sys
+import jax
+import numpy as np
+from pose_refine import inference, refiner, sharding
+from tests import conftest
+
+set_to = sharding.split_host_cores(max_devices=2)
+print("set", set_to, "devices", jax.device_count())
+print("again", sharding.split_host_cores(max_devices=2))  # The backend has started.
+shipped = refiner.Refiner()
+video = conftest.random_video(700, seed=3)
+outputs = []
+for devices in (jax.devices()[:1], jax.devices()):
+  mesh = sharding.make_mesh(devices)
+  predict = inference.make_predict_fn(shipped.model, mesh)
+  outputs.append(inference.refine_videos(
+      predict, shipped.params, [video], window=shipped.config.window, stride=16,
+      batch_size=64, mesh=mesh, fill_missing=True)[0])
+print("gap", float(np.nanmax(np.abs(outputs[0] - outputs[1]))))
+"""
+
+
+def _split_and_refine(**env):
+  result = subprocess.run([sys.executable, "-c", _SPLIT_AND_REFINE], cwd=conftest.ROOT,
+                          env=conftest.subprocess_env(**env), capture_output=True, text=True,
+                          timeout=600)
+  assert result.returncode == 0, result.stdout + result.stderr
+  return dict(zip(*[iter(result.stdout.split())] * 2))
+
+
+def test_split_host_cores_refines_as_one_device_does():
+  cores = min(2, len(os.sched_getaffinity(0)))
+  out = _split_and_refine()
+  assert (out["set"], out["devices"], out["again"]) == (str(cores), str(cores), "0")
+  assert float(out["gap"]) < 1e-3  # px; the same windows, float rounding only.
+
+
+def test_split_host_cores_keeps_a_device_count_the_user_set():
+  out = _split_and_refine(JAX_NUM_CPU_DEVICES="1")
+  assert (out["set"], out["devices"]) == ("0", "1")
