@@ -69,6 +69,17 @@ def test_absent_joints_leave_estimates_and_labels_of_every_clip():
     robustness.make_clips(tracks, SKELETON, "heldout", 1.0, absent=["tail"])
 
 
+def test_scores_split_pck_by_joints_present_in_the_input():
+  clips = robustness.make_clips(_tracks(3), SKELETON, "heldout", 1.0)
+  raw = robustness.scores([c["poses"] for c in clips], clips)
+  assert raw["pck@0.05/missing"] == 0.0 and 90 < raw["pck@0.05/present"] < 100
+  # Truth where the input lacks a joint, the input elsewhere: only "missing" changes.
+  filled = [np.where(np.isnan(c["poses"]), c["ground_truth"], c["poses"]) for c in clips]
+  gaps = robustness.scores(filled, clips)
+  assert gaps["pck@0.05/missing"] == 100.0
+  assert gaps["pck@0.05/present"] == raw["pck@0.05/present"]
+
+
 def test_heldout_errors_are_missing_as_nan_with_zero_confidence():
   track = _tracks(1, frames=400)[0]
   poses, confidence = heldout_errors.corrupt(
