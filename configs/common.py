@@ -89,6 +89,10 @@ def base_config(arg) -> ml_collections.ConfigDict:
   # Interpolate missing joints over the whole video (at confidence 0.01)
   # before windows are cut, in training and inference (windows.fill_missing).
   config.fill_missing = True
+  # Frames per second of the training data at rate factor 1 (Penn Action's; the
+  # other sets are treated alike). Refining a much slower track interpolates it up
+  # to this rate first (Refiner.refine_track's fps).
+  config.frame_rate = 30.0
   # Every RMSProp argument is explicit: optax's defaults differ from Keras's
   # (the paper's) and PyTorch's.
   config.optim = dict(

@@ -40,6 +40,9 @@ _VIDEO = flags.DEFINE_string("video", "", "Video file or frame folder to draw an
 _OVERLAY = flags.DEFINE_string(
     "overlay", "", "Overlay video (.mp4) or frame folder (default: <output>_overlay.mp4).")
 _STRIDE = flags.DEFINE_integer("stride", 0, "Frames between windows (0: the model's).")
+_FPS = flags.DEFINE_float(
+    "fps", 0.0, "The keypoints' frame rate (0: --video's, else the model's); much slower "
+    "tracks are interpolated up to the model's rate first.")
 _FILL = flags.DEFINE_bool("fill_missing", True, "Give missing joints refined positions.")
 _FILLED_SCORE = flags.DEFINE_float(
     "filled_score", 0.0, "Score of filled joints (0: they stay marked missing; e.g. 0.01).")
@@ -65,7 +68,7 @@ def main(argv):
         _INPUT.value, _OUTPUT.value, checkpoint=_CHECKPOINT.value or None,
         skeleton=_SKELETON.value or None, input_format=_FORMAT.value,
         output_format=_OUTPUT_FORMAT.value, video_path=_VIDEO.value or None,
-        overlay=_OVERLAY.value or None, stride=_STRIDE.value or None,
+        overlay=_OVERLAY.value or None, stride=_STRIDE.value or None, fps=_FPS.value or None,
         fill_missing=_FILL.value, filled_score=_FILLED_SCORE.value, progress=bars)
   except (keypoint_io.KeypointFileError, checkpointing.CheckpointError, FileNotFoundError,
           ValueError, OSError) as error:

@@ -47,21 +47,27 @@ _ABSENT = flags.DEFINE_list(
     "absent", [],
     "Joints taken out of every clip's estimates and labels, e.g. the lower body "
     "(right_hip,left_hip,right_knee,left_knee,right_ankle,left_ankle): upper-body framing.")
+_TELL_FPS = flags.DEFINE_float(
+    "tell_fps", 0.0,
+    "The clips' frame rate at rate factor 1 (Penn Action: 30), passed to the models times "
+    "each rate (Refiner.refine_track(fps=)); 0: the models are not told.")
 flags.mark_flags_as_required(["config", "output"])
 
 _SEED = re.compile(r"_s\d+$")
 
 
 
-def _models(skeleton):
+def _refiners() -> dict:
   from pose_refine import refiner  # noqa: PLC0415  Loads JAX only when asked.
 
-  models = {}
-  for item in _MODELS.value:
-    name, _, spec = item.partition("=")
-    model = refiner.from_spec(spec)
-    models[name] = (lambda m: lambda p, c: m.refine_track(p, c, skeleton))(model)
-  return models
+  return {name: refiner.from_spec(spec)
+          for name, _, spec in (item.partition("=") for item in _MODELS.value)}
+
+
+def _models(refiners: dict, skeleton, fps=None) -> dict:
+  """name -> refine(poses, confidence); with `fps`, the models are told the clips' rate."""
+  return {name: (lambda m: lambda p, c: m.refine_track(p, c, skeleton, fps=fps))(model)
+          for name, model in refiners.items()}
 
 
 def summarize(conditions: dict) -> dict:
@@ -163,7 +169,8 @@ def main(argv):
   output.mkdir(parents=True, exist_ok=True)
   record = output / "robustness.json"
   previous = json.loads(record.read_text()) if record.exists() else {}
-  models = _models(skeleton)
+  refiners = _refiners()
+  models = _models(refiners, skeleton)
   conditions = {}
   for family in _FAMILIES.value:
     for rate in _RATES.value:
@@ -178,7 +185,8 @@ def main(argv):
         cached = previous.get(key, {})
         tuned = cached.get("tuned") if cached.get("fingerprint") == fingerprint else None
         tuned = {k: tuple(v) for k, v in tuned.items()} if tuned else None
-        scores, tuned = robustness.compare(clips, models, tuned)
+        told = _TELL_FPS.value * float(rate) or None
+        scores, tuned = robustness.compare(clips, _models(refiners, skeleton, told), tuned)
         conditions[key] = {"tuned": tuned, "scores": scores, "fingerprint": fingerprint}
         print(f"{key}: " + ", ".join(
             f"{name} {values['pck@0.05']:.1f}" for name, values in scores.items()), flush=True)

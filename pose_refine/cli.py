@@ -133,7 +133,7 @@ def _refine(args) -> str:
     return refiner.refine_file(
         args.input, args.output, checkpoint=args.checkpoint, skeleton=args.skeleton,
         input_format=args.format, output_format=args.output_format, video_path=args.video,
-        overlay=args.overlay, stride=args.stride, fill_missing=args.fill_missing,
+        overlay=args.overlay, stride=args.stride, fill_missing=args.fill_missing, fps=args.fps,
         filled_score=args.filled_score, progress=bars)
   except (keypoint_io.KeypointFileError, checkpointing.CheckpointError, FileNotFoundError,
           ValueError, OSError) as error:
@@ -383,6 +383,9 @@ def _parser() -> argparse.ArgumentParser:
   refine.add_argument("--output-format", choices=["coco", "openpose", "estimator", "npy", "npz"],
                       help="output format (default: the input's)")
   refine.add_argument("--stride", type=int, help="frames between windows (default: the model's)")
+  refine.add_argument("--fps", type=float,
+                      help="the keypoints' frame rate (default: --video's, else the model's, 30); "
+                           "much slower tracks are interpolated up to the model's rate first")
   refine.add_argument("--no-fill-missing", dest="fill_missing", action="store_false",
                       help="leave missing joints missing instead of giving them refined "
                            "positions (their score stays 0 either way)")

@@ -18,7 +18,7 @@ from pose_refine import windows
 # Config keys that older checkpoints name otherwise, and what the code that
 # trained them did where their config lacks a key.
 _RENAMED_KEYS = {"fill_gaps": "fill_missing"}
-_ABSENT_KEYS = {"fill_missing": False, "model_kind": "seq2seq"}
+_ABSENT_KEYS = {"fill_missing": False, "model_kind": "seq2seq", "frame_rate": 30.0}
 
 
 def load_config(checkpoint) -> ml_collections.ConfigDict:

@@ -61,14 +61,32 @@ class Refiner:
                                         self.skeleton.num_joints, self.checkpoint)
     self.predict_fn = inference.make_predict_fn(self.model, self.mesh)
 
-  def windows(self, frames: int, stride: int | None = None) -> int:
-    """How many windows a track of `frames` frames is cut into."""
+  def windows(self, frames: int, stride: int | None = None, fps: float | None = None) -> int:
+    """How many windows a track of `frames` frames (at `fps`) is cut into."""
     stride = stride or self.config.eval.stride
-    return len(windows.window_starts(frames, self.config.window, stride))
+    factor = self.upsampling(fps)
+    return len(windows.window_starts((frames - 1) * factor + 1, self.config.window, stride))
+
+  @property
+  def frame_rate(self) -> float:
+    """Frames per second of the model's training data (before any rate mixture)."""
+    return float(self.config.frame_rate)
+
+  def upsampling(self, fps: float | None) -> int:
+    """How many times a track at `fps` is interpolated up before refining (1: not).
+
+    Tracks at less than 2/3 of the model's frame rate are brought up to it
+    (the nearest integer factor); faster ones are refined as they are.
+    """
+    if fps is None:
+      return 1
+    if not fps > 0:
+      raise ValueError(f"fps={fps}: expected frames per second > 0.")
+    return max(1, round(self.frame_rate / fps)) if fps < self.frame_rate / 1.5 else 1
 
   def refine_track(self, keypoints, confidence, skeleton: skeletons.Skeleton, *,
                    fill_missing: bool = True, stride: int | None = None,
-                   batch_size: int = 256, progress=None) -> np.ndarray:
+                   batch_size: int = 256, progress=None, fps: float | None = None) -> np.ndarray:
     """Refines one person's consecutive frames.
 
     Args:
@@ -79,6 +97,10 @@ class Refiner:
       stride: frames between windows (default: the checkpoint's evaluation stride).
       batch_size: windows per model call.
       progress: optional callable(done_windows, total_windows).
+      fps: the track's frame rate. Below 2/3 of the model's (`frame_rate`, 30
+        for the Penn Action models) the track is interpolated up to it,
+        refined, and read back at its own frames (`upsampling`); None: taken
+        to be the model's rate.
 
     Returns:
       [frames, joints, 2] refined pixels. Joints the model cannot place (not
@@ -97,12 +119,16 @@ class Refiner:
           f"No joint of the model's skeleton ({self.skeleton.name}) is present in the "
           f"{skeleton.name} input: every joint it needs is missing."
       )
+    factor = self.upsampling(fps)
+    track = {"poses": points, "confidence": scores}
+    if factor > 1:
+      track = dict(zip(("poses", "confidence"), windows.upsample(points, scores, factor)))
     refined = inference.refine_videos(
-        self.predict_fn, self.params, [{"poses": points, "confidence": scores}],
+        self.predict_fn, self.params, [track],
         window=self.config.window, stride=stride or self.config.eval.stride,
         batch_size=batch_size, mesh=self.mesh, fill_missing=self.config.fill_missing,
         progress=progress,
-    )[0]
+    )[0][::factor]
     refined[:, ~seen.any(0)] = np.nan  # Joints never seen in the track are not guessed.
     if not fill_missing:
       refined[~seen] = np.nan
@@ -133,7 +159,8 @@ class Refiner:
 
   def refine_tracks(self, tracks: list[keypoint_io.Track], skeleton: skeletons.Skeleton, *,
                     fill_missing: bool = True, stride: int | None = None,
-                    filled_score: float = 0.0, progress=None) -> list[keypoint_io.Track]:
+                    filled_score: float = 0.0, progress=None,
+                    fps: float | None = None) -> list[keypoint_io.Track]:
     """Refines each track of a keypoint file on its own (see `refine_track`).
 
     A track is refined over its whole span, the frames where it is absent
@@ -147,6 +174,7 @@ class Refiner:
       filled_score: the score of joints that were missing and were given
         positions (see `refine_file`).
       progress: optional callable(done_windows, total_windows) over all tracks.
+      fps: the tracks' frame rate (see `refine_track`).
 
     Raises:
       ValueError: if `filled_score` is outside [0, 1].
@@ -154,7 +182,7 @@ class Refiner:
     if not 0.0 <= filled_score <= 1.0:
       raise ValueError(f"filled_score is {filled_score}; expected a score in [0, 1].")
     spans = [(int(t.frames.min()), int(t.frames.max()) + 1) for t in tracks]
-    counts = [self.windows(end - start, stride) for start, end in spans]
+    counts = [self.windows(end - start, stride, fps) for start, end in spans]
     refined, done = [], 0
     for track, (start, end), count in zip(tracks, spans, counts):
       points = np.full((end - start,) + track.keypoints.shape[1:], np.nan, np.float32)
@@ -163,7 +191,7 @@ class Refiner:
       report = None if progress is None else (
           lambda d, _, base=done: progress(base + d, sum(counts)))
       out = self.refine_track(points, scores, skeleton, fill_missing=fill_missing,
-                              stride=stride, progress=report)
+                              stride=stride, progress=report, fps=fps)
       done += count
       out = out[track.frames - start]
       filled = ~np.isfinite(track.keypoints).all(-1) & np.isfinite(out).all(-1)
@@ -187,7 +215,7 @@ def from_spec(spec: str) -> Refiner:
 
 def refine(keypoints, confidence=None, *, skeleton: str | None = None,
            checkpoint: str | None = None, fill_missing: bool = True,
-           stride: int | None = None) -> np.ndarray:
+           stride: int | None = None, fps: float | None = None) -> np.ndarray:
   """Refines one person's keypoints over consecutive frames.
 
   Args:
@@ -199,6 +227,9 @@ def refine(keypoints, confidence=None, *, skeleton: str | None = None,
     checkpoint: a trained model (default: the shipped one).
     fill_missing: give missing joints refined positions (else NaN).
     stride: frames between windows (default: the model's).
+    fps: the keypoints' frame rate; tracks much slower than the model's
+      training data (30 fps for the shipped model) are interpolated up to it
+      first (Refiner.refine_track). Default: the model's rate.
 
   Returns:
     Refined keypoints, the same shape as `keypoints` (a third column is
@@ -223,7 +254,7 @@ def refine(keypoints, confidence=None, *, skeleton: str | None = None,
         f"Skeleton {joint_set.name!r} has {joint_set.num_joints} joints; the keypoints have "
         f"{array.shape[1]}.")
   refined = load(checkpoint).refine_track(points, confidence, joint_set,
-                                          fill_missing=fill_missing, stride=stride)
+                                          fill_missing=fill_missing, stride=stride, fps=fps)
   if array.shape[-1] == 3:
     return np.concatenate([refined, array[..., 2:]], -1)
   return refined
@@ -246,7 +277,8 @@ def refine_file(input: str, output: str, *,  # pylint: disable=redefined-builtin
                 skeleton: str | None = None, input_format: str | None = None,
                 output_format: str | None = None, video_path: str | None = None,
                 overlay: str | None = None, stride: int | None = None,
-                fill_missing: bool = True, filled_score: float = 0.0, progress=None) -> str:
+                fill_missing: bool = True, filled_score: float = 0.0, progress=None,
+                fps: float | None = None) -> str:
   """Refines every track of a keypoint file and writes them in kind, atomically.
 
   Args:
@@ -271,6 +303,8 @@ def refine_file(input: str, output: str, *,  # pylint: disable=redefined-builtin
       saying "filled, not seen".
     progress: optional callable(stage, done, total), stage "refining"
       (windows) or "overlay" (frames).
+    fps: the keypoints' frame rate (see `refine`); default: the video's when
+      `video_path` is given, else the model's.
 
   Returns:
     A one-line summary of what was refined and written.
@@ -289,12 +323,14 @@ def refine_file(input: str, output: str, *,  # pylint: disable=redefined-builtin
   if joint_set.num_joints != source.num_joints:
     raise ValueError(f"{input}: {source.num_joints} joints per person, but skeleton "
                      f"{joint_set.name!r} has {joint_set.num_joints}; pass the right --skeleton.")
-  fps = _check_video(video_path, source) if video_path else None
+  video_fps = _check_video(video_path, source) if video_path else None
+  fps = fps or video_fps
 
   model = load(checkpoint)
   refined = model.refine_tracks(
       source.tracks, joint_set, fill_missing=fill_missing, stride=stride,
-      filled_score=filled_score, progress=progress and functools.partial(progress, "refining"))
+      filled_score=filled_score, progress=progress and functools.partial(progress, "refining"),
+      fps=fps)
   keypoint_io.write(source, refined, output, output_format)
   summary = (f"Refined {len(refined)} track(s), {sum(len(t.frames) for t in source.tracks)} "
              f"poses of {joint_set.num_joints} joints ({joint_set.name}) with "
@@ -304,6 +340,6 @@ def refine_file(input: str, output: str, *,  # pylint: disable=redefined-builtin
     video.render_overlay(
         video_path, overlay, joint_set,
         [(stack(source.tracks), video.INITIAL), (stack(refined), video.REFINED)],
-        fps, progress=progress and functools.partial(progress, "overlay"))
+        video_fps, progress=progress and functools.partial(progress, "overlay"))
     summary += f"; overlay -> {overlay}"
   return summary

@@ -117,6 +117,23 @@ def merge(outputs: np.ndarray, weights: np.ndarray, starts, length: int) -> np.n
   return merged.reshape((length,) + outputs.shape[2:]).astype(np.float32)
 
 
+def upsample(poses: np.ndarray, confidence: np.ndarray, factor: int):
+  """An estimated track at `factor` (an integer) times its frame rate.
+
+  Input frame t becomes frame t * factor exactly; the frames between
+  interpolate position and confidence linearly between the two input frames
+  around them, and are missing (NaN, confidence 0) where either lacks the
+  joint. `out[::factor]` is the input again.
+
+  Returns:
+    (poses [(time - 1) * factor + 1, joints, 2], confidence [..., joints]).
+  """
+  present = np.isfinite(poses).all(-1) & (confidence > 0)
+  up, up_present = resample(np.where(present[..., None], poses, 0.0), present, factor)
+  scores, _ = resample(np.repeat(confidence[..., None], 2, -1), present, factor)
+  return up, np.where(up_present, scores[..., 0], 0.0).astype(np.float32)
+
+
 def resample(ground_truth: np.ndarray, valid: np.ndarray, factor: float):
   """A track at `factor` times its frame rate (2: 30 -> 60 fps; 0.5: 30 -> 15 fps).
 

@@ -172,3 +172,19 @@ def test_filled_score_outside_0_1_is_bad_input(tmp_path, capsys, monkeypatch):
                    "--filled-score", "2"]) == 2
   assert "filled_score is 2.0" in capsys.readouterr().err
   assert not (tmp_path / "out.npy").exists()
+
+
+def test_fps_reaches_the_refiner_and_a_bad_one_is_bad_input(tmp_path, capsys, monkeypatch):
+  from pose_refine import refiner  # pylint: disable=g-import-not-at-top
+
+  monkeypatch.setattr(cli, "quiet_libraries", lambda verbosity: None)
+  _npy(tmp_path / "poses.npy")
+  source = np.load(tmp_path / "poses.npy")
+  assert cli.main(["refine", str(tmp_path / "poses.npy"), str(tmp_path / "slow.npy"),
+                   "--fps", "15"]) == 0
+  expected = refiner.refine(source, fps=15)
+  np.testing.assert_allclose(np.load(tmp_path / "slow.npy"), expected, atol=1e-4)
+  assert cli.main(["refine", str(tmp_path / "poses.npy"), str(tmp_path / "bad.npy"),
+                   "--fps", "-3"]) == 2
+  assert "fps=-3.0: expected frames per second > 0" in capsys.readouterr().err
+  assert not (tmp_path / "bad.npy").exists()

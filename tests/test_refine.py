@@ -338,6 +338,31 @@ def test_video_to_online_overlay_in_one_command(shared_data, estimator_python, t
   assert frames.frame_count(str(tmp_path / "out" / "overlay_online.mp4"))[0] == 8
 
 
+def test_slow_tracks_are_refined_at_the_models_frame_rate():
+  from pose_refine import refiner  # pylint: disable=g-import-not-at-top
+  from pose_refine import windows  # pylint: disable=g-import-not-at-top
+
+  model = refiner.load()
+  assert model.frame_rate == 30.0
+  assert [model.upsampling(f) for f in (None, 60, 30, 25, 20.1, 15, 10, 0.5)] == [
+      1, 1, 1, 1, 1, 2, 3, 60]
+  with pytest.raises(ValueError, match="fps=0"):
+    model.upsampling(0)
+  rng = np.random.default_rng(1)
+  poses = (np.cumsum(rng.normal(0, 6, (50, 1, 2)), 0) + 300
+           + rng.normal(0, 40, (1, 13, 2)) + rng.normal(0, 2, (50, 13, 2))).astype(np.float32)
+  confidence = rng.uniform(0.5, 1.0, (50, 13)).astype(np.float32)
+  skeleton = skeletons.get_skeleton("penn_action")
+  slow = model.refine_track(poses, confidence, skeleton, fps=15)
+  # The same as refining the track interpolated to 30 fps and keeping its own frames.
+  up = model.refine_track(*windows.upsample(poses, confidence, 2), skeleton)
+  np.testing.assert_allclose(slow, up[::2], atol=1e-4)
+  assert np.abs(slow - model.refine_track(poses, confidence, skeleton)).max() > 0.1
+  np.testing.assert_array_equal(model.refine_track(poses, confidence, skeleton, fps=25),
+                                model.refine_track(poses, confidence, skeleton))
+  assert model.windows(50, fps=15) == model.windows(99)
+
+
 def test_refiner_deadzone_overrides_the_checkpoint():
   from pose_refine import refiner  # pylint: disable=g-import-not-at-top
   from pose_refine import skeletons  # pylint: disable=g-import-not-at-top

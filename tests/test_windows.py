@@ -46,3 +46,20 @@ def test_fill_missing_interpolates_at_low_confidence():
   np.testing.assert_array_equal(filled["confidence"][:, 1], 0.0)
   np.testing.assert_array_equal(filled["poses"][:, 1], video["poses"][:, 1])
   np.testing.assert_array_equal(filled["ground_truth"], video["ground_truth"])
+
+
+def test_upsample_keeps_every_input_frame_and_interpolates_between():
+  rng = np.random.default_rng(0)
+  poses = rng.normal(100, 20, (6, 3, 2)).astype(np.float32)
+  confidence = rng.uniform(0.2, 1.0, (6, 3)).astype(np.float32)
+  poses[2, 1], confidence[2, 1] = np.nan, 0.0
+  up, scores = windows.upsample(poses, confidence, 3)
+  assert up.shape == (16, 3, 2) and scores.shape == (16, 3)
+  np.testing.assert_array_equal(up[::3], poses)
+  np.testing.assert_array_equal(scores[::3], confidence)
+  np.testing.assert_allclose(up[1, 0], poses[0, 0] + (poses[1, 0] - poses[0, 0]) / 3, rtol=1e-6)
+  np.testing.assert_allclose(scores[2, 0], confidence[0, 0] / 3 + 2 * confidence[1, 0] / 3,
+                             rtol=1e-6)
+  # Between a frame that lacks joint 1 and its neighbours, the joint is missing.
+  assert np.isnan(up[4:9, 1]).all() and (scores[4:9, 1] == 0).all()
+  assert np.isfinite(up[4:9, 0]).all()
