@@ -15,6 +15,13 @@ from launch import common
 
 _WORKDIR = flags.DEFINE_string("workdir", None, "The training run's workdir.")
 _OUTPUT = flags.DEFINE_string("output", None, "Folder to write (must not hold a checkpoint).")
+_DEADZONE = flags.DEFINE_float(
+    "deadzone", None, "Written into the exported model's config (models.shrink_corrections); "
+    "default: the run's.")
+_IMPLEMENTATION = flags.DEFINE_enum(
+    "implementation", None, ["fused", "reference"],
+    "The LSTMs' implementation written into the config (the same function; see "
+    "models.PoseCorrector); default: the run's.")
 flags.mark_flags_as_required(["workdir", "output"])
 
 
@@ -30,9 +37,11 @@ def main(argv):
   if epath.Path(_OUTPUT.value).exists() and list(epath.Path(_OUTPUT.value).iterdir()):
     sys.exit(f"export: error: {_OUTPUT.value} is not empty; choose a new folder.")
   try:
-    model = refiner.Refiner(_WORKDIR.value)
+    model = refiner.Refiner(_WORKDIR.value, deadzone=_DEADZONE.value)
   except checkpointing.CheckpointError as error:
     sys.exit(f"export: error: {error}")
+  if _IMPLEMENTATION.value:
+    model.config.model.implementation = _IMPLEMENTATION.value
   step = checkpointing.latest_step(_WORKDIR.value)
   checkpointing.export(_OUTPUT.value, step, model.params, model.config)
   print(f"Exported step {step} of {_WORKDIR.value} -> {_OUTPUT.value}")

@@ -31,6 +31,8 @@ _CHECKPOINTS = flags.DEFINE_multi_string(
     "checkpoint", [],
     "NAME=CHECKPOINT[#deadzone=D] ('shipped': the shipped model): a model in the config's "
     "joints, trained on anything, refines the split here.")
+_FPS = flags.DEFINE_float(
+    "fps", 0.0, "The split's frame rate, told to the --checkpoint models (0: not told).")
 _OUTPUT = flags.DEFINE_string("output", None, "Directory for the report.")
 _OVERLAYS = flags.DEFINE_integer("overlays", 4, "Overlay images to draw (0: none).")
 flags.mark_flags_as_required(["config", "output"])
@@ -51,10 +53,21 @@ def main(argv):
   for spec in _RUNS.value:
     name, _, workdirs = spec.partition("=")
     runs[name] = workdirs.split(",")
+  refiners = {}
+  if _CHECKPOINTS.value:
+    from pose_refine import refiner  # pylint: disable=g-import-not-at-top
+    from pose_refine import skeletons  # pylint: disable=g-import-not-at-top
+
+    skeleton = skeletons.get_skeleton(config.skeleton)
+    for spec in _CHECKPOINTS.value:
+      name, _, checkpoint = spec.partition("=")
+      model = refiner.from_spec(checkpoint)
+      refiners[name] = lambda video, m=model: m.refine_track(
+          video["poses"], video["confidence"], skeleton, fps=_FPS.value or None)
   try:
     text = evaluation.compare(config, split=split, tune_split=tune_split, runs=runs,
                               output=_OUTPUT.value, overlays=_OVERLAYS.value,
-                              checkpoints=dict(c.split("=", 1) for c in _CHECKPOINTS.value))
+                              refiners=refiners)
   except (FileNotFoundError, ValueError) as error:  # A run without predictions of `split`.
     raise app.UsageError(str(error)) from error
   print(text)

@@ -48,6 +48,16 @@ train longc5_s0 recipe=robust,steps=5500 --config.corruption.clean_fraction=0.5 
   --config.corruption.severity_power=2.0
 train ft3_s0 recipe=robust,steps=3000 $mild --config.optim.learning_rate=0.001 \
   --config.init_from="$out/ft2_s0"
+# Fifth and sixth stages (2-core CPU, about 17 minutes each): ft3 continued at 0.0005
+# (ft4); with body parts absent from 30% of windows (parts, then parts2 at 0.0005).
+cpu_stage() {  # NAME FROM LEARNING_RATE ABSENT_PART_FRACTION
+  train "$1" recipe=robust,steps=3000 $mild --config.optim.learning_rate="$3" \
+    --config.max_target_units=20 --config.corruption.absent_part_fraction="$4" \
+    --config.init_from="$out/$2"
+}
+cpu_stage ft4_s0 ft3_s0 0.0005 0.0
+cpu_stage parts_s0 ft3_s0 0.001 0.3
+cpu_stage parts2_s0 parts_s0 0.0005 0.3  # = configs/pretrained.py: the shipped model
 # Streaming models (RESULTS.md "Online refinement"): output frame t sees input up to t + k.
 train la0_s0 recipe=robust,steps=3500,lookahead=0 $mild
 train la4_s0 recipe=robust,steps=3500,lookahead=4 $mild
@@ -74,3 +84,22 @@ robustness --output="$out/longer" --models="$longer" --families=heldout --levels
   --wrong_joint=
 "$python" -m launch.online_curve --config=configs/penn_action.py --output="$out/online" \
   --models="ft3=$out/ft3_s0,ours@0=$out/la0_s0,ours@4=$out/la4_s0,ours_long@0=$out/longla0_s0"
+# Later stages (RESULTS.md "Absent body parts, frame rate"): full body, upper body only
+# (no hips, knees, ankles), and 15 / 60 fps with the models told the rate.
+later="ft4=$out/ft4_s0,parts=$out/parts_s0,parts2=$out/parts2_s0"
+later="$later,parts2_dz03=$out/parts2_s0#deadzone=0.03,ft4_dz03=$out/ft4_s0#deadzone=0.03"
+mkdir -p "$out/later" && cp "$out/main/robustness.json" "$out/later/"
+robustness --output="$out/later" --models="$later" --families=heldout,train --levels=0,1,3
+robustness --output="$out/upper" --models="shipped=shipped,$later" --families=heldout \
+  --levels=0,1,3 --wrong_joint= --absent=right_hip,left_hip,right_knee,left_knee,right_ankle,left_ankle
+robustness --output="$out/rates_told" --models="parts2_dz03=$out/parts2_s0#deadzone=0.03" \
+  --families=heldout --levels=0,1,3 --rates=0.5,2 --wrong_joint= --tell_fps=30
+mkdir -p "$out/rates_untold" && cp "$out/rates_told/robustness.json" "$out/rates_untold/"
+robustness --output="$out/rates_untold" --models="parts2_dz03=$out/parts2_s0#deadzone=0.03" \
+  --families=heldout --levels=0,1,3 --rates=0.5 --wrong_joint=
+for setting in weak strong; do  # Penn Action-joint models on YouTube Pose's sparse Subset.
+  "$python" -m launch.report --config="configs/pretrained.py:eval=youtube_$setting" \
+    --output="$out/youtube_$setting" --overlays=0 --checkpoint=shipped=shipped \
+    --checkpoint="ft4=$out/ft4_s0" --checkpoint="parts=$out/parts_s0" \
+    --checkpoint="parts2_dz03=$out/parts2_s0#deadzone=0.03"
+done

@@ -24,7 +24,6 @@ from pose_refine import inference
 from pose_refine import input_pipeline
 from pose_refine import metrics
 from pose_refine import models
-from pose_refine import refiner
 from pose_refine import sharding
 from pose_refine import skeletons
 from pose_refine import video
@@ -373,7 +372,7 @@ def evaluate_checkpoint(config, workdir, split: str) -> dict:
 
 
 def compare(config, *, split: str, tune_split: str, runs: dict, output, overlays: int,
-            checkpoints: dict | None = None) -> str:
+            refiners: dict | None = None) -> str:
   """Raw input, tuned baselines and trained runs on one split: report.md/json, curves.png.
 
   Args:
@@ -383,10 +382,9 @@ def compare(config, *, split: str, tune_split: str, runs: dict, output, overlays
     runs: {name: [workdir, ...]}; several workdirs (seeds) give mean and std.
     output: folder for the report (created).
     overlays: how many overlay images of the first run to draw (0: none).
-    checkpoints: {name: "CHECKPOINT[#deadzone=D]"} ("shipped": the shipped
-      model): models in the config's joints, any training data, that refine
-      the split here through the Python API (refiner.Refiner); a video
-      without any joint they use keeps its input.
+    refiners: {name: refine(video) -> [time, joints, 2]}: models that refine
+      the split here (e.g. a refiner.Refiner in the config's joints, trained
+      on anything); a video without any joint they use keeps its input.
 
   Returns:
     The report's text.
@@ -412,14 +410,10 @@ def compare(config, *, split: str, tune_split: str, runs: dict, output, overlays
     results[name], stds[name] = mean_and_std(rows)
     if len(rows) > 1:
       results[name]["seeds"] = len(rows)
-  for name, spec in (checkpoints or {}).items():
-    model = refiner.from_spec(spec)
-    predictions = []
-    for video in videos:
-      if skeletons.observed(video["poses"], video["confidence"]).any():
-        predictions.append(model.refine_track(video["poses"], video["confidence"], skeleton))
-      else:
-        predictions.append(video["poses"])
+  for name, refine in (refiners or {}).items():
+    predictions = [
+        refine(video) if skeletons.observed(video["poses"], video["confidence"]).any()
+        else video["poses"] for video in videos]
     first_run = first_run or predictions
     results[name] = score(predictions, videos, skeleton, normalized)
 

@@ -68,9 +68,19 @@ def test_shipped_model_was_trained_by_the_committed_config():
   defaults = {f.name: f.default for f in dataclasses.fields(models.PoseCorrector)}
   for key in set(current) - set(shipped["model"]):
     assert current.pop(key) == defaults[key], key
+  # The deadzone is written at export (launch.export --deadzone), not trained with.
+  assert shipped["model"]["deadzone"] == config.export_deadzone and current["deadzone"] == 0.0
+  current["deadzone"] = config.export_deadzone
   assert without(shipped["model"]) == without(current)
-  for key in ("skeleton", "window", "stride", "batch_size", "num_train_steps", "seed", "loss"):
+  for key in ("skeleton", "window", "stride", "batch_size", "num_train_steps", "seed", "loss",
+              "max_target_units", "fill_missing", "acceleration_loss_weight"):
     assert shipped[key] == config[key], key
-  assert [(d["dataset"], d["split"]) for d in shipped["train_data"]] == [
+  assert shipped["corruption"] == config.corruption.to_dict() | {
+      "rate_factors": list(config.corruption.rate_factors)}
+  assert shipped["optim"] == config.optim.to_dict()
+  # An empty list trains on config.dataset's train split.
+  trained_on = shipped["train_data"] or [{"dataset": shipped["dataset"],
+                                          "split": shipped["train_split"]}]
+  assert [(d["dataset"], d["split"]) for d in trained_on] == [
       (d["dataset"], d["split"]) for d in config.train_data]
   assert checkpointing.latest_step(refiner.DEFAULT_CHECKPOINT) == config.num_train_steps
