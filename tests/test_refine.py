@@ -296,19 +296,25 @@ def test_round_trips_without_a_model(tmp_path):
                       str(tmp_path / "b"))
 
 
-def test_video_to_overlay_in_one_command(shared_data, estimator_python, tmp_path):
-  """The documented end-to-end path: frames -> estimator stage -> refine -> overlay."""
-  del estimator_python  # Made for launch/refine_video.sh, which finds it in the clone.
+def _refine_video(shared_data, tmp_path, frame_count: int, *options):
+  """launch/refine_video.sh on the first frames of a YouTube Pose video, into tmp_path/out."""
   video = tmp_path / "video"
   video.mkdir()
   source = shared_data / "youtube_pose" / "GT_frames" / "-osma2n86oA"
-  for name in sorted(os.listdir(source))[:6]:
+  for name in sorted(os.listdir(source))[:frame_count]:
     shutil.copy(source / name, video / name)
   out = subprocess.run(
-      ["bash", "launch/refine_video.sh", str(video), str(tmp_path / "out")],
+      ["bash", "launch/refine_video.sh", *options, str(video), str(tmp_path / "out")],
       cwd=conftest.ROOT, env=conftest.subprocess_env(), capture_output=True, text=True,
       check=False)
   assert out.returncode == 0, out.stderr[-3000:]
+  return out
+
+
+def test_video_to_overlay_in_one_command(shared_data, estimator_python, tmp_path):
+  """The documented end-to-end path: frames -> estimator stage -> refine -> overlay."""
+  del estimator_python  # Made for launch/refine_video.sh, which finds it in the clone.
+  _refine_video(shared_data, tmp_path, 6)
   refined = np.load(tmp_path / "out" / "refined.npz")["keypoints"]
   assert refined.shape == (6, 33, 3)
   assert frames.frame_count(str(tmp_path / "out" / "overlay.mp4"))[0] == 6
@@ -317,16 +323,7 @@ def test_video_to_overlay_in_one_command(shared_data, estimator_python, tmp_path
 def test_video_to_online_overlay_in_one_command(shared_data, estimator_python, tmp_path):
   """The live path: estimator frame by frame -> pipe -> `pose-refine stream` -> lagged overlay."""
   del estimator_python  # Made for launch/refine_video.sh, which finds it in the clone.
-  video = tmp_path / "video"
-  video.mkdir()
-  source = shared_data / "youtube_pose" / "GT_frames" / "-osma2n86oA"
-  for name in sorted(os.listdir(source))[:8]:
-    shutil.copy(source / name, video / name)
-  out = subprocess.run(
-      ["bash", "launch/refine_video.sh", "--online=2", str(video), str(tmp_path / "out")],
-      cwd=conftest.ROOT, env=conftest.subprocess_env(), capture_output=True, text=True,
-      check=False)
-  assert out.returncode == 0, out.stderr[-3000:]
+  out = _refine_video(shared_data, tmp_path, 8, "--online=2")
   estimates = np.load(tmp_path / "out" / "keypoints.npz")
   lines = (tmp_path / "out" / "refined.jsonl").read_text().splitlines()
   records = [json.loads(line) for line in lines]
