@@ -255,3 +255,22 @@ def test_report_scores_a_checkpoint_trained_in_other_joints(shared_data, real_da
   # the missing ones: the input's hits stay hits.
   assert results["still"]["pck@20/Average"] >= results["raw"]["pck@20/Average"]
   assert results["shipped"]["mean_error"] != results["still"]["mean_error"]
+
+
+def test_one_wrong_joint_moves_the_shipped_models_other_joints_under_half_a_pixel(
+    shared_data, real_data_dir):
+  """A wrist 100 px off at confidence 0.9 for 30 frames, Penn Action validation (report half)."""
+  del shared_data  # The config finds it (common.data_root).
+  from pose_refine import refiner  # noqa: PLC0415
+  from pose_refine import robustness  # noqa: PLC0415
+
+  config = penn_config.get_config()
+  config.data_dir = real_data_dir
+  skeleton = skeletons.get_skeleton(config.skeleton)
+  videos = input_pipeline.load_videos(config, "validation", skeleton)
+  model = refiner.load()
+  refine = lambda poses, confidence: model.refine_track(poses, confidence, skeleton)
+  for level in (0.0, 1.0):  # Clean and mild held-out errors, as RESULTS.md reports them.
+    clips = robustness.halves(robustness.make_clips(videos, skeleton, "heldout", level))[1]
+    effect = robustness.offset_joint_effect(refine, clips, skeleton.index("left_wrist"))
+    assert effect["clips"] > 50 and effect["mean"] < 0.5, (level, effect)
