@@ -103,3 +103,7 @@ for setting in weak strong; do  # Penn Action-joint models on YouTube Pose's spa
     --checkpoint="ft4=$out/ft4_s0" --checkpoint="parts=$out/parts_s0" \
     --checkpoint="parts2_dz03=$out/parts2_s0#deadzone=0.03"
 done
+# The shipped model against error level (RESULTS.md "The shipped model"; docs/robustness_shipped.png).
+mkdir -p "$out/shipped" && cp "$out/main/robustness.json" "$out/shipped/"
+robustness --output="$out/shipped" --models="shipped=shipped,smoothnet_style=$out/mlp_robust" \
+  --families=heldout --levels=0,1,2,3,4 --wrong_joint=
