@@ -8,7 +8,8 @@ Each --run is NAME=WORKDIR[,WORKDIR...]: the runs' predictions_<split>.npz
 (written at the end of training); several workdirs (seeds) are reported as
 mean and standard deviation. Each --checkpoint is NAME=CHECKPOINT[#deadzone=D]:
 a model in the config's joints (e.g. one trained on Penn Action, scored on
-YouTube Pose with configs/pretrained.py:eval=youtube_weak) refines the split. Baselines are tuned on --tune_split (default
+YouTube Pose with configs/pretrained.py:eval=youtube_weak) refines the split,
+told its frame rate with --fps. Baselines are tuned on --tune_split (default
 config.eval_split), never on the reported split. Writes report.md,
 report.json, curves.png and, for data sets with frames, overlays/*.png
 (initial estimate red, corrected yellow, ground truth green).

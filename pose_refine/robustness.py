@@ -92,7 +92,8 @@ def scores(predictions: Sequence[np.ndarray], clips) -> dict[str, float]:
       pck[key].append(per_clip[key])
     box = np.where(valid[..., None], truth, np.nan)
     longer = np.nanmax(np.nanmax(box, 1) - np.nanmin(box, 1), -1)  # As pck_normalized's.
-    within = metrics.joint_errors(predicted, truth) <= 0.05 * longer[:, None]
+    joint_errors = metrics.joint_errors(predicted, truth)
+    within = joint_errors <= 0.05 * longer[:, None]
     given = valid & skeletons.observed(clip["poses"], clip["confidence"])
     for key, joints in (("present", given), ("missing", valid & ~given)):
       hits[key][0] += int((within & joints).sum())
@@ -101,7 +102,7 @@ def scores(predictions: Sequence[np.ndarray], clips) -> dict[str, float]:
     missing += (valid & ~present).sum()
     labelled += valid.sum()
     common = valid & np.all(np.isfinite(clip["poses"]), -1) & present
-    errors.append(metrics.joint_errors(predicted, truth)[common])
+    errors.append(joint_errors[common])
     accel.append(metrics.acceleration_errors(predicted, truth, common))
   errors, accel = np.concatenate(errors), np.concatenate(accel)
   return {

@@ -50,7 +50,7 @@ def split_host_cores(max_devices: int = 4) -> int:
 
   One XLA CPU device runs the LSTM's small, dependent steps mostly on one
   core; a batch split along "data" over several CPU devices runs on several
-  cores at once (BENCHMARKS.md: whole-track refine 1.4x faster on 2 cores).
+  cores at once (BENCHMARKS.md: whole-track refine 1.2-1.9x faster on 2 cores).
   A device count the user chose ($JAX_NUM_CPU_DEVICES, jax.config's
   jax_num_cpu_devices, or --xla_force_host_platform_device_count in
   $XLA_FLAGS) is kept. Accelerators are unaffected: JAX still computes on
