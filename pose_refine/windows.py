@@ -128,7 +128,7 @@ def upsample(poses: np.ndarray, confidence: np.ndarray, factor: int):
   Returns:
     (poses [(time - 1) * factor + 1, joints, 2], confidence [..., joints]).
   """
-  present = np.isfinite(poses).all(-1) & (confidence > 0)
+  present = skeletons.observed(poses, confidence)
   up, up_present = resample(np.where(present[..., None], poses, 0.0), present, factor)
   scores, _ = resample(np.repeat(confidence[..., None], 2, -1), present, factor)
   return up, np.where(up_present, scores[..., 0], 0.0).astype(np.float32)
