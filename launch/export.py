@@ -22,6 +22,9 @@ _IMPLEMENTATION = flags.DEFINE_enum(
     "implementation", None, ["fused", "reference"],
     "The LSTMs' implementation written into the config (the same function; see "
     "models.PoseCorrector); default: the run's.")
+_STRIDE = flags.DEFINE_integer(
+    "stride", None, "Frames between windows in whole-track refinement, written into the config "
+    "(config.eval.stride, the refiner's default); default: the run's.")
 flags.mark_flags_as_required(["workdir", "output"])
 
 
@@ -42,6 +45,11 @@ def main(argv):
     sys.exit(f"export: error: {error}")
   if _IMPLEMENTATION.value:
     model.config.model.implementation = _IMPLEMENTATION.value
+  if _STRIDE.value is not None:
+    if not 0 < _STRIDE.value <= model.config.window:
+      sys.exit(f"export: error: --stride={_STRIDE.value}; expected 1 to the window "
+               f"({model.config.window}).")
+    model.config.eval.stride = _STRIDE.value
   step = checkpointing.latest_step(_WORKDIR.value)
   checkpointing.export(_OUTPUT.value, step, model.params, model.config)
   print(f"Exported step {step} of {_WORKDIR.value} -> {_OUTPUT.value}")

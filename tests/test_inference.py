@@ -2,7 +2,10 @@
 
 import os
 import pathlib
+import subprocess
+import sys
 
+import jax
 import jax.numpy as jnp
 import ml_collections
 import pytest
@@ -58,3 +61,25 @@ def test_export_keeps_only_the_names_of_machine_folders(tmp_path):
   assert markers and not [m for m in markers if str(tmp_path) in m.read_text()]
   restored = checkpointing.restore_params(tmp_path / "model", {"w": jnp.zeros(2)})
   assert restored["w"].shape == (2,)
+
+
+def _export(*flags):
+  return subprocess.run([sys.executable, "-m", "launch.export", *flags], capture_output=True,
+                        text=True, check=False, env=dict(os.environ, JAX_PLATFORMS="cpu"))
+
+
+def test_export_writes_the_refine_settings_it_is_given(tmp_path):
+  from tests import test_streaming  # pylint: disable=g-import-not-at-top
+  run = test_streaming.tiny_checkpoint(tmp_path / "run")
+  out = _export(f"--workdir={run}", f"--output={tmp_path / 'model'}", "--stride=5",
+                "--deadzone=0.02", "--implementation=fused")
+  assert out.returncode == 0, out.stderr
+  config = checkpointing.restore_config(tmp_path / "model")
+  assert config["eval"]["stride"] == 5 and config["model"]["deadzone"] == 0.02
+  assert config["model"]["implementation"] == "fused"
+  model, trained = refiner.Refiner(str(tmp_path / "model")), refiner.Refiner(run)
+  assert jax.tree.all(jax.tree.map(jnp.array_equal, model.params, trained.params))
+
+  out = _export(f"--workdir={run}", f"--output={tmp_path / 'wide'}", "--stride=9")
+  assert out.returncode == 1 and "--stride=9; expected 1 to the window (8)" in out.stderr
+  assert not (tmp_path / "wide").exists()
