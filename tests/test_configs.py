@@ -78,6 +78,7 @@ def test_shipped_model_was_trained_by_the_committed_config():
   assert shipped["corruption"] == config.corruption.to_dict() | {
       "rate_factors": list(config.corruption.rate_factors)}
   assert shipped["optim"] == config.optim.to_dict()
+  assert shipped["eval"]["stride"] == config.eval.stride  # The refiner's default stride.
   # An empty list trains on config.dataset's train split.
   trained_on = shipped["train_data"] or [{"dataset": shipped["dataset"],
                                           "split": shipped["train_split"]}]
