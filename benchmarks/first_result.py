@@ -7,7 +7,9 @@ Two measurements per cache state, each in new processes:
   second is the compilation, the second the computation. Python's own
   start-up is the process's wall time minus the phases.
 - commands: `python -m launch.refine` and `python -m pose_refine.cli refine`
-  (what `pose-refine refine` runs), wall time from outside.
+  (what `pose-refine refine` runs), wall time from outside, beside the floor:
+  a process that only imports JAX, Flax and Orbax and runs one trivial jitted
+  call.
 
 "Cold" uses an empty compilation cache folder, "warm" the same folder after
 one run (POSE_REFINE_COMPILATION_CACHE).
@@ -43,6 +45,9 @@ print(json.dumps({"import_s": imported - start, "load_s": loaded - imported,
 """
 
 
+_FLOOR = "floor: import JAX, Flax, Orbax; one trivial jit"
+
+
 def _run(command, cache):
   env = dict(os.environ, POSE_REFINE_COMPILATION_CACHE=cache, PYTHONPATH=ROOT)
   start = time.perf_counter()
@@ -66,6 +71,10 @@ def bench_first_result(video, repeats):
     track, output = os.path.join(folder, "track.npy"), os.path.join(folder, "refined.npy")
     np.save(track, np.concatenate([video["poses"], video["confidence"][..., None]], -1))
     commands = {
+        # What any program of this stack pays before its own work: Python, importing JAX,
+        # Flax and Orbax, starting the CPU backend, one trivial jitted call, exiting.
+        _FLOOR: [sys.executable, "-c", "import jax, flax.linen, orbax.checkpoint; "
+                 "jax.block_until_ready(jax.jit(lambda x: x + 1)(jax.numpy.ones(3)))"],
         "python -m launch.refine": [sys.executable, "-m", "launch.refine", f"--input={track}",
                                     f"--output={output}"],
         "pose-refine refine": [sys.executable, "-m", "pose_refine.cli", "refine", track, output],

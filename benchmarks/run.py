@@ -171,6 +171,7 @@ def bench_inference(points, frames, repeats):
 
       shipped = refiner.load()
       model, params = shipped.model, shipped.params
+      point = dict(point, stride=point["stride"] or shipped.config.eval.stride)
     else:
       model = models.PoseCorrector(num_joints=JOINTS, hidden=hidden, attention_size=hidden,
                                    implementation=point.get("implementation", "fused"))
@@ -463,12 +464,13 @@ def _inference_points(quick):
   if quick:
     return [dict(window=8, hidden=16, stride=4, batch_size=32)]
   # The first row is what refine does by default (the shipped model; Refiner.refine_track:
-  # stride 16, batch 256).
-  return [dict(window=32, hidden=128, stride=16, batch_size=256, shipped=True),
-          dict(window=32, hidden=128, stride=16, batch_size=512, shipped=True),
+  # the checkpoint's stride, batch 256); stride None reads the shipped model's.
+  return [dict(window=32, hidden=128, stride=None, batch_size=256, shipped=True, default=True),
+          dict(window=32, hidden=128, stride=None, batch_size=512, shipped=True),
+          dict(window=32, hidden=128, stride=16, batch_size=256, shipped=True),
           dict(window=32, hidden=128, stride=32, batch_size=256, shipped=True),
-          dict(window=32, hidden=128, stride=16, batch_size=256, implementation="reference"),
-          dict(window=32, hidden=64, stride=16, batch_size=256)]
+          dict(window=32, hidden=128, stride=24, batch_size=256, implementation="reference"),
+          dict(window=32, hidden=64, stride=24, batch_size=256)]
 
 
 def _number(value: float) -> str:
@@ -558,7 +560,8 @@ def markdown(results) -> str:
                  + _table(results["inference"], [
                      ("frames", "frames"), ("window", "window"), ("stride", "stride"),
                      ("hidden", "hidden"),
-                     ("model", lambda r: "shipped" if r.get("shipped") else (
+                     ("model", lambda r: ("shipped, the default" if r.get("default") else "shipped")
+                      if r.get("shipped") else (
                          r.get("implementation", "fused") + ", untrained")),
                      ("batch", "batch_size"),
                      ("CPU devices", lambda r: r.get("cpu_devices", 1)),
@@ -581,7 +584,8 @@ def markdown(results) -> str:
             ("to first result s", lambda r: r["wall_s"] - r["compute_s"])])
         + "\n\nThe commands, wall time from outside:\n\n"
         + _table([r for r in rows if r["what"] != "phases"], [
-            ("command", lambda r: f"`{r['what']}`"), ("cache", "cache"),
+            ("command", lambda r: r["what"] if r["what"].startswith("floor") else f"`{r['what']}`"),
+            ("cache", "cache"),
             ("seconds", "wall_s")]))
   if "scaling" in results:
     parts.append("### Fake CPU devices (one process; checks the sharded path, not speed)\n\n"
