@@ -107,3 +107,8 @@ done
 mkdir -p "$out/shipped" && cp "$out/main/robustness.json" "$out/shipped/"
 robustness --output="$out/shipped" --models="shipped=shipped,smoothnet_style=$out/mlp_robust" \
   --families=heldout --levels=0,1,2,3,4 --wrong_joint=
+# The shipped model served frame by frame (RESULTS.md "Online refinement"; the filters' tuned
+# settings come from the first online run).
+mkdir -p "$out/online_shipped" && cp "$out/online/online_curve.json" "$out/online_shipped/"
+"$python" -m launch.online_curve --config=configs/penn_action.py --output="$out/online_shipped" \
+  --models=shipped=shipped
