@@ -79,6 +79,11 @@ def base_config(arg) -> ml_collections.ConfigDict:
   config.loss = "epe"
   # Weight of the acceleration term (SmoothNet's) added to the loss.
   config.acceleration_loss_weight = 0.0
+  # The position loss of each window's last `edge_loss_frames` frames counts
+  # `edge_loss_weight` times: the frames a stream reads at small lookahead
+  # (pose_refine.streaming, sliding mode). 0: every frame counts once.
+  config.edge_loss_frames = 0
+  config.edge_loss_weight = 1.0
   # Windows with fewer valid input joints than this fraction are left out of
   # the loss (see train.make_train_step).
   config.min_window_valid_fraction = 0.1

@@ -94,7 +94,7 @@ def create_optimizer(config, total_steps: int) -> optax.GradientTransformation:
   return rmsprop
 
 
-def pose_loss(predicted, targets, valid, kind: str):
+def pose_loss(predicted, targets, valid, kind: str, frame_weights=None):
   """Mean over valid joints of the error in window units.
 
   Args:
@@ -102,6 +102,8 @@ def pose_loss(predicted, targets, valid, kind: str):
     targets: [batch, time, joints, 2] normalised ground truth.
     valid: [batch, time, joints] bool.
     kind: "epe" (Euclidean distance) or "mse" (squared distance).
+    frame_weights: optional [time] weight of each window position (a weighted
+      mean over valid joints); None: all 1.
   """
   squared = jnp.sum(jnp.square(predicted - targets), axis=-1)
   if kind == "epe":
@@ -110,8 +112,16 @@ def pose_loss(predicted, targets, valid, kind: str):
     per_joint = squared
   else:
     raise ValueError(f"config.loss={kind!r}; use 'epe' or 'mse'.")
-  per_joint = jnp.where(valid, per_joint, 0.0)
-  return per_joint.sum() / jnp.maximum(valid.sum(), 1)
+  if frame_weights is None:
+    per_joint = jnp.where(valid, per_joint, 0.0)
+    return per_joint.sum() / jnp.maximum(valid.sum(), 1)
+  weights = jnp.where(valid, frame_weights[None, :, None], 0.0)
+  return (per_joint * weights).sum() / jnp.maximum(weights.sum(), 1e-8)
+
+
+def edge_weights(window: int, frames: int, weight: float):
+  """[window] position weights: the last `frames` positions count `weight` times."""
+  return jnp.where(jnp.arange(window) >= window - frames, weight, 1.0)
 
 
 def acceleration_loss(predicted, targets, valid):
@@ -183,7 +193,11 @@ def make_train_step(model, optimizer, config):
       )
       usable = usable_windows(batch, targets, config)
       valid = batch["ground_truth_valid"] & usable[:, None, None]
-      loss = pose_loss(out["normalized"], targets, valid, config.loss)
+      frame_weights = None
+      if config.get("edge_loss_frames", 0):
+        frame_weights = edge_weights(targets.shape[1], config.edge_loss_frames,
+                                     config.edge_loss_weight)
+      loss = pose_loss(out["normalized"], targets, valid, config.loss, frame_weights)
       if config.acceleration_loss_weight:
         loss += config.acceleration_loss_weight * acceleration_loss(
             out["normalized"], targets, valid

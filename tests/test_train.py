@@ -118,3 +118,22 @@ def test_windows_without_a_frame_of_reference_leave_the_loss():
   np.testing.assert_array_equal(train.usable_windows(batch, targets, config), [True, True, False])
   config.max_target_units = 20.0
   np.testing.assert_array_equal(train.usable_windows(batch, targets, config), [True, False, False])
+
+
+def test_edge_weights_count_the_last_frames_more():
+  """A window whose only error sits in its last frames: weighting them raises the loss by
+  exactly the weighted mean's factor; weights of 1 give the unweighted loss."""
+  import jax.numpy as jnp  # pylint: disable=g-import-not-at-top
+  import numpy as np  # pylint: disable=g-import-not-at-top
+
+  targets = jnp.zeros((2, 8, 3, 2))
+  predicted = targets.at[:, 6:, :, 0].set(3.0)  # Frames 6 and 7 are 3 units off.
+  valid = jnp.ones((2, 8, 3), bool).at[1, 7].set(False)
+  plain = train.pose_loss(predicted, targets, valid, "epe")
+  np.testing.assert_allclose(plain, 3.0 * 9 / 45, atol=1e-3)  # 9 wrong joints of 45 valid.
+  ones = train.pose_loss(predicted, targets, valid, "epe", train.edge_weights(8, 2, 1.0))
+  np.testing.assert_allclose(ones, plain, rtol=1e-6)
+  weights = train.edge_weights(8, 2, 4.0)
+  np.testing.assert_array_equal(weights, [1, 1, 1, 1, 1, 1, 4, 4])
+  weighted = train.pose_loss(predicted, targets, valid, "epe", weights)
+  np.testing.assert_allclose(weighted, 3.0 * (9 * 4) / (36 + 9 * 4), atol=1e-3)
