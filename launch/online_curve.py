@@ -51,7 +51,7 @@ _OUTPUT = flags.DEFINE_string("output", None, "Folder for online_curve.{json,md,
 _MODELS = flags.DEFINE_list(
     "models", ["shipped=shipped"],
     "name=checkpoint or name@k=checkpoint (trained for lookahead k); 'shipped' is the "
-    "shipped model.")
+    "shipped model; checkpoint#deadzone=D overrides its deadzone.")
 _LOOKAHEADS = flags.DEFINE_list("lookaheads", ["0", "1", "2", "4", "8", "16", "offline"],
                                 "Lookaheads in frames, and 'offline'.")
 _LEVELS = flags.DEFINE_list("levels", ["1", "3"], "Error levels of the family (0 to 4).")
@@ -64,10 +64,10 @@ OFFLINE = robustness.OFFLINE
 # Each causal filter's offline form, for the offline column.
 OFFLINE_FORMS = {"one_euro": "one_euro", "kalman_fixed_lag": "kalman_rts",
                  "savitzky_golay_causal": "savitzky_golay"}
-def _refiner(path):
+def _refiner(spec):
   from pose_refine import refiner  # noqa: PLC0415  Loads JAX only when asked.
 
-  return refiner.load(None if path in ("", "shipped") else path)
+  return refiner.from_spec(spec)
 
 
 def _model_predictions(path, lookahead, report, skeleton):

@@ -112,3 +112,18 @@ robustness --output="$out/shipped" --models="shipped=shipped,smoothnet_style=$ou
 mkdir -p "$out/online_shipped" && cp "$out/online/online_curve.json" "$out/online_shipped/"
 "$python" -m launch.online_curve --config=configs/penn_action.py --output="$out/online_shipped" \
   --models=shipped=shipped
+# The edge of the window (RESULTS.md "Online refinement", ablation): parts2 continued 1,500 steps with
+# and without the last 4 frames' position loss counted 8 times.
+edge() {  # NAME [OVERRIDES...]
+  local name=$1; shift
+  "$python" -m launch.train --config="configs/penn_action.py:steps=1500,recipe=robust" $mild \
+    --config.optim.learning_rate=0.0003 --config.max_target_units=20 \
+    --config.corruption.absent_part_fraction=0.3 --config.init_from="$out/parts2_s0" \
+    --config.checkpoint_every_steps=500 --workdir="$out/$name" "$@"
+}
+edge edge_s0 --config.edge_loss_frames=4 --config.edge_loss_weight=8
+edge noedge_s0
+mkdir -p "$out/online_edge" && cp "$out/online/online_curve.json" "$out/online_edge/"
+"$python" -m launch.online_curve --config=configs/penn_action.py --output="$out/online_edge" \
+  --models="edge=$out/edge_s0#deadzone=0.03,noedge=$out/noedge_s0#deadzone=0.03" \
+  --lookaheads=0,4,offline
