@@ -44,7 +44,8 @@ def export(path, model, params, arrays, **config) -> None:
           and model.interpolate_missing and model.lookahead < 0):
     raise ValueError("The torch peer implements the default architecture only.")
   sizes = dict(num_joints=model.num_joints, hidden=model.hidden,
-               attention_size=model.attention_size, aligned_output=model.aligned_output, **config)
+               attention_size=model.attention_size, aligned_output=model.aligned_output,
+               deadzone=model.deadzone, **config)
   values = {f"config/{k}": np.asarray(v) for k, v in sizes.items()}
   values.update({f"params/{k}": v for k, v in _flatten(params).items()})
   values.update({k: np.asarray(v) for k, v in arrays.items()})

@@ -92,9 +92,9 @@ class Corrector(nn.Module):
   """models.PoseCorrector(attention=True, bidirectional=True, residual=True, lookahead=-1)."""
 
   def __init__(self, num_joints: int, hidden: int = 128, attention_size: int = 128,
-               aligned_output: bool = False):
+               aligned_output: bool = False, deadzone: float = 0.0):
     super().__init__()
-    self.num_joints, self.hidden = num_joints, hidden
+    self.num_joints, self.hidden, self.deadzone = num_joints, hidden, deadzone
     outputs, context = 2 * num_joints, 2 * hidden
     self.encoder = nn.LSTM(3 * num_joints, hidden, batch_first=True, bidirectional=True)
     self.keys = nn.Linear(context, attention_size, bias=False)
@@ -149,6 +149,11 @@ class Corrector(nn.Module):
       previous = self.output(torch.cat([previous, state, context], -1)) + base[:, i]
       outputs.append(previous)
     normalized = torch.stack(outputs, 1).reshape(batch, time, joints, 2)
+    if self.deadzone > 0:  # models.shrink_corrections.
+      correction = normalized - inputs
+      length = torch.sqrt(torch.sum(torch.square(correction), -1, keepdim=True) + 1e-12)
+      kept = torch.clamp(1.0 - self.deadzone / length, min=0.0)
+      normalized = torch.where(valid[..., None], inputs + correction * kept, normalized)
     poses = normalized * scale[:, None, None, None] + centre[:, None, None]
     return poses, normalized, centre, scale
 
@@ -250,7 +255,8 @@ def read_inputs(path):
 def build(config, params):
   module = Corrector(num_joints=int(config["num_joints"]), hidden=int(config["hidden"]),
                      attention_size=int(config["attention_size"]),
-                     aligned_output=bool(config["aligned_output"]))
+                     aligned_output=bool(config["aligned_output"]),
+                     deadzone=float(config.get("deadzone", 0.0)))
   load_flax_params(module, params)
   return module
 

@@ -15,7 +15,7 @@ from tests import conftest
 def test_torch_peer_equals_pose_refine(tmp_path, bench_python):
   batch, time, joints = 4, 10, 13
   model = models.PoseCorrector(num_joints=joints, hidden=16, attention_size=8,
-                               aligned_output=True)
+                               aligned_output=True, deadzone=0.05)  # As the shipped model.
   rng = np.random.default_rng(0)
   truth = rng.normal(200.0, 40.0, (batch, time, joints, 2)).astype(np.float32)
   poses = truth + rng.normal(0.0, 5.0, truth.shape).astype(np.float32)
