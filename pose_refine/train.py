@@ -113,10 +113,10 @@ def pose_loss(predicted, targets, valid, kind: str, frame_weights=None):
   else:
     raise ValueError(f"config.loss={kind!r}; use 'epe' or 'mse'.")
   if frame_weights is None:
-    per_joint = jnp.where(valid, per_joint, 0.0)
-    return per_joint.sum() / jnp.maximum(valid.sum(), 1)
+    frame_weights = jnp.ones(per_joint.shape[1])
   weights = jnp.where(valid, frame_weights[None, :, None], 0.0)
-  return (per_joint * weights).sum() / jnp.maximum(weights.sum(), 1e-8)
+  # where, not a product: invalid joints may hold NaN targets.
+  return jnp.where(valid, per_joint * weights, 0.0).sum() / jnp.maximum(weights.sum(), 1e-8)
 
 
 def edge_weights(window: int, frames: int, weight: float):
