@@ -1,4 +1,7 @@
-"""2 processes x 2 CPU devices train like 1 x 4 and 1 x 1 at the same global batch."""
+"""2 processes x 2 CPU devices train like 1 process x 1 device at the same global batch.
+
+One process over several devices is checked step by step in test_sharding.
+"""
 
 import json
 import socket
@@ -74,16 +77,15 @@ def _final_params(workdir):
 def test_two_processes_match_one(data_dir, tmp_path_factory):
   cache = tmp_path_factory.getbasetemp() / "jax_cache"
   runs = {}
-  for name, devices, processes in (("1x1", 1, 1), ("1x4", 4, 1), ("2x2", 2, 2)):
+  for name, devices, processes in (("1x1", 1, 1), ("2x2", 2, 2)):
     workdir = tmp_path_factory.mktemp(name)
     outputs = _train(workdir, data_dir, cache, devices, processes)
     runs[name] = workdir
     if processes > 1:
       assert "Process 1 of 2, 2 local of 4 devices" in outputs[1]
   params = {name: _final_params(workdir) for name, workdir in runs.items()}
-  for name in ("1x4", "2x2"):
-    for a, b in zip(jax.tree.leaves(params[name]), jax.tree.leaves(params["1x1"])):
-      np.testing.assert_allclose(np.asarray(a), np.asarray(b), atol=2e-4, rtol=2e-3)
+  for a, b in zip(jax.tree.leaves(params["2x2"]), jax.tree.leaves(params["1x1"])):
+    np.testing.assert_allclose(np.asarray(a), np.asarray(b), atol=2e-4, rtol=2e-3)
   losses = {
       name: [json.loads(x).get("loss") for x in (w / "metrics.jsonl").read_text().splitlines()]
       for name, w in runs.items()
