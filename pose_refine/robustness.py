@@ -70,6 +70,10 @@ def halves(clips: Sequence) -> tuple[list, list]:
   return list(clips[0::2]), list(clips[1::2])
 
 
+# Share of the person's box a joint moves per frame from which its motion counts as fast.
+FAST = 0.05
+
+
 def scores(predictions: Sequence[np.ndarray], clips) -> dict[str, float]:
   """METRICS of one method's [time, joints, 2] predictions on `clips`.
 
@@ -82,7 +86,8 @@ def scores(predictions: Sequence[np.ndarray], clips) -> dict[str, float]:
   """
   pck = {"pck@0.05": [], "pck@0.1": []}
   errors, accel, missing, labelled = [], [], 0, 0
-  hits = {"present": [0, 0], "missing": [0, 0]}  # PCK@0.05 pooled by the input's joints.
+  # PCK@0.05 pooled by the input's joints, and by the true motion's speed.
+  hits = {"present": [0, 0], "missing": [0, 0], "fast": [0, 0], "slow": [0, 0]}
   for predicted, clip in zip(predictions, clips):
     truth, valid = clip["ground_truth"], clip["ground_truth_valid"].astype(bool)
     if not valid.any():
@@ -95,7 +100,9 @@ def scores(predictions: Sequence[np.ndarray], clips) -> dict[str, float]:
     joint_errors = metrics.joint_errors(predicted, truth)
     within = joint_errors <= 0.05 * longer[:, None]
     given = valid & skeletons.observed(clip["poses"], clip["confidence"])
-    for key, joints in (("present", given), ("missing", valid & ~given)):
+    fast = true_speed(truth, valid) >= FAST * longer[:, None]
+    for key, joints in (("present", given), ("missing", valid & ~given),
+                        ("fast", valid & fast), ("slow", valid & ~fast)):
       hits[key][0] += int((within & joints).sum())
       hits[key][1] += int(joints.sum())
     present = np.all(np.isfinite(predicted), -1)
@@ -115,7 +122,19 @@ def scores(predictions: Sequence[np.ndarray], clips) -> dict[str, float]:
       # over those missing from it (what gap filling earns).
       "pck@0.05/present": float(100.0 * hits["present"][0] / max(hits["present"][1], 1)),
       "pck@0.05/missing": float(100.0 * hits["missing"][0] / max(hits["missing"][1], 1)),
+      # The same over labelled joints moving at least FAST of the box a frame, and the rest.
+      "pck@0.05/fast": float(100.0 * hits["fast"][0] / max(hits["fast"][1], 1)),
+      "pck@0.05/slow": float(100.0 * hits["slow"][0] / max(hits["slow"][1], 1)),
   }
+
+
+def true_speed(truth: np.ndarray, valid: np.ndarray) -> np.ndarray:
+  """[time, joints] pixels per frame of the ground truth: the larger of the steps from the
+  previous and to the next labelled frame (0 with neither)."""
+  step = np.linalg.norm(np.diff(truth, axis=0), axis=-1)
+  step = np.where(valid[1:] & valid[:-1], step, 0.0)
+  zero = np.zeros_like(step[:1])
+  return np.maximum(np.concatenate([zero, step]), np.concatenate([step, zero]))
 
 
 def tune_filters(clips, objective: str = "pck@0.05",

@@ -80,6 +80,24 @@ def test_scores_split_pck_by_joints_present_in_the_input():
   assert gaps["pck@0.05/present"] == raw["pck@0.05/present"]
 
 
+def test_scores_split_pck_by_the_speed_of_true_motion():
+  """Joints moving at least FAST of the box a frame count as fast: errors put on them
+  alone lower only the fast share's PCK."""
+  truth = np.zeros((6, 2, 2))
+  truth[:, 0, 0] = [0, 0, 0, 10, 20, 20]  # Joint 0 jumps 10 px a frame at frames 2-4.
+  truth[:, 1] = [[100, 100]] * 6  # A 100 px box; joint 1 stands still.
+  valid = np.ones((6, 2), bool)
+  np.testing.assert_allclose(robustness.true_speed(truth, valid)[:, 0], [0, 0, 10, 10, 10, 0])
+  clip = {"ground_truth": truth, "ground_truth_valid": valid, "poses": truth,
+          "confidence": np.ones((6, 2))}
+  exact = robustness.scores([truth], [clip])
+  assert exact["pck@0.05/fast"] == exact["pck@0.05/slow"] == 100.0
+  blurred = truth.copy()
+  blurred[2:5, 0, 0] += 8.0  # 8 px off (the threshold is 5) on the 3 fast frames only.
+  off = robustness.scores([blurred], [clip])
+  assert off["pck@0.05/fast"] == 0.0 and off["pck@0.05/slow"] == 100.0
+
+
 def test_heldout_errors_are_missing_as_nan_with_zero_confidence():
   track = _tracks(1, frames=400)[0]
   poses, confidence = heldout_errors.corrupt(
