@@ -84,6 +84,15 @@ def base_config(arg) -> ml_collections.ConfigDict:
   # (pose_refine.streaming, sliding mode). 0: every frame counts once.
   config.edge_loss_frames = 0
   config.edge_loss_weight = 1.0
+  # Weight of a concave term, scale * log(1 + distance / scale) in window units
+  # (train.precision_loss), added to the position loss: it pays most for keeping
+  # nearly right joints exact. 0: off.
+  config.precision_loss_weight = 0.0
+  config.precision_loss_scale = 0.02
+  # Each joint's position loss counts 1 + speed_loss_weight * its true speed
+  # (window units per frame, capped at 1; train.speed_weights): fast true
+  # motion, which smoothing blurs, counts more. 0: off.
+  config.speed_loss_weight = 0.0
   # Windows with fewer valid input joints than this fraction are left out of
   # the loss (see train.make_train_step).
   config.min_window_valid_fraction = 0.1

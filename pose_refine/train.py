@@ -94,7 +94,7 @@ def create_optimizer(config, total_steps: int) -> optax.GradientTransformation:
   return rmsprop
 
 
-def pose_loss(predicted, targets, valid, kind: str, frame_weights=None):
+def pose_loss(predicted, targets, valid, kind: str, frame_weights=None, joint_weights=None):
   """Mean over valid joints of the error in window units.
 
   Args:
@@ -104,6 +104,7 @@ def pose_loss(predicted, targets, valid, kind: str, frame_weights=None):
     kind: "epe" (Euclidean distance) or "mse" (squared distance).
     frame_weights: optional [time] weight of each window position (a weighted
       mean over valid joints); None: all 1.
+    joint_weights: optional [batch, time, joints] weights, multiplied in.
   """
   squared = jnp.sum(jnp.square(predicted - targets), axis=-1)
   if kind == "epe":
@@ -114,9 +115,44 @@ def pose_loss(predicted, targets, valid, kind: str, frame_weights=None):
     raise ValueError(f"config.loss={kind!r}; use 'epe' or 'mse'.")
   if frame_weights is None:
     frame_weights = jnp.ones(per_joint.shape[1])
-  weights = jnp.where(valid, frame_weights[None, :, None], 0.0)
+  weights = frame_weights[None, :, None]
+  if joint_weights is not None:
+    weights = weights * joint_weights
+  weights = jnp.where(valid, weights, 0.0)
   # where, not a product: invalid joints may hold NaN targets.
   return jnp.where(valid, per_joint * weights, 0.0).sum() / jnp.maximum(weights.sum(), 1e-8)
+
+
+def precision_loss(predicted, targets, valid, scale: float):
+  """Mean over valid joints of scale * log(1 + distance / scale), window units.
+
+  Concave: its gradient is 1 at distance 0 and falls off beyond `scale`, so
+  added to the position loss it pays most for keeping joints that are
+  nearly right exactly right, and adds little pull from large errors.
+  """
+  # where before the square root too: a NaN target must not reach the gradient.
+  gap = jnp.where(valid[..., None], predicted - targets, 0.0)
+  distance = jnp.sqrt(jnp.sum(jnp.square(gap), axis=-1) + 1e-8)
+  per_joint = scale * jnp.log1p(distance / scale)
+  return jnp.where(valid, per_joint, 0.0).sum() / jnp.maximum(valid.sum(), 1)
+
+
+def speed_weights(targets, valid, weight: float, cap: float = 1.0):
+  """[batch, time, joints] loss weights 1 + weight * min(speed, cap), window units/frame.
+
+  A joint's speed is its ground truth's central difference (one-sided at the
+  window's ends and next to unlabelled frames; 0 with no labelled neighbour),
+  so frames of fast true motion, which smoothing blurs, count more.
+  """
+  before = jnp.concatenate([targets[:, :1], targets[:, :-1]], 1)
+  after = jnp.concatenate([targets[:, 1:], targets[:, -1:]], 1)
+  valid_before = jnp.concatenate([jnp.zeros_like(valid[:, :1]), valid[:, :-1]], 1) & valid
+  valid_after = jnp.concatenate([valid[:, 1:], jnp.zeros_like(valid[:, :1])], 1) & valid
+  step = (jnp.where(valid_after[..., None], after - targets, 0.0)
+          + jnp.where(valid_before[..., None], targets - before, 0.0))
+  count = valid_after.astype(jnp.float32) + valid_before.astype(jnp.float32)
+  speed = jnp.sqrt(jnp.sum(jnp.square(step), -1) + 1e-12) / jnp.maximum(count, 1.0)
+  return 1.0 + weight * jnp.minimum(speed, cap)
 
 
 def edge_weights(window: int, frames: int, weight: float):
@@ -197,10 +233,18 @@ def make_train_step(model, optimizer, config):
       if config.get("edge_loss_frames", 0):
         frame_weights = edge_weights(targets.shape[1], config.edge_loss_frames,
                                      config.edge_loss_weight)
-      loss = pose_loss(out["normalized"], targets, valid, config.loss, frame_weights)
+      joint_weights = None
+      if config.get("speed_loss_weight", 0.0):
+        joint_weights = speed_weights(targets, valid, config.speed_loss_weight)
+      loss = pose_loss(out["normalized"], targets, valid, config.loss, frame_weights,
+                       joint_weights)
       if config.acceleration_loss_weight:
         loss += config.acceleration_loss_weight * acceleration_loss(
             out["normalized"], targets, valid
+        )
+      if config.get("precision_loss_weight", 0.0):
+        loss += config.precision_loss_weight * precision_loss(
+            out["normalized"], targets, valid, config.precision_loss_scale
         )
       return loss
 

@@ -137,3 +137,54 @@ def test_edge_weights_count_the_last_frames_more():
   np.testing.assert_array_equal(weights, [1, 1, 1, 1, 1, 1, 4, 4])
   weighted = train.pose_loss(predicted, targets, valid, "epe", weights)
   np.testing.assert_allclose(weighted, 3.0 * (9 * 4) / (36 + 9 * 4), atol=1e-3)
+
+
+def test_precision_loss_pays_most_for_nearly_right_joints():
+  """scale * log(1 + d / scale) per joint: 0 when exact, concave (halving an error that is
+  already small gains more than halving a large one), and invalid NaN targets ignored."""
+  import jax  # pylint: disable=g-import-not-at-top
+  import jax.numpy as jnp  # pylint: disable=g-import-not-at-top
+  import numpy as np  # pylint: disable=g-import-not-at-top
+
+  targets = jnp.zeros((1, 2, 3, 2)).at[0, 1, 2].set(jnp.nan)
+  valid = jnp.ones((1, 2, 3), bool).at[0, 1, 2].set(False)
+
+  def loss(distance):
+    return train.precision_loss(jnp.zeros_like(targets).at[0, 0, 0, 0].set(distance), targets,
+                                valid, 0.02)
+
+  assert float(loss(0.0)) < 2e-4  # sqrt(d^2 + 1e-8) keeps the gradient finite at 0.
+  np.testing.assert_allclose(float(loss(0.3)), 0.02 * np.log1p(0.3 / 0.02) / 5, atol=2e-4)
+  assert float(loss(0.02)) - float(loss(0.01)) > 10 * (float(loss(2.0)) - float(loss(1.99)))
+  gradient = jax.grad(lambda p: train.precision_loss(p, targets, valid, 0.02))(
+      jnp.zeros_like(targets).at[0, 0, 0, 0].set(0.5))
+  assert np.isfinite(np.asarray(gradient)).all()
+
+
+def test_speed_weights_count_fast_true_motion_more():
+  """A joint moving 0.1 window units a frame weighs 1 + w * 0.1, a still one 1; unlabelled
+  frames give no speed (one-sided differences beside them), and weight 0 leaves the loss
+  as it was."""
+  import jax.numpy as jnp  # pylint: disable=g-import-not-at-top
+  import numpy as np  # pylint: disable=g-import-not-at-top
+
+  track = np.zeros((1, 6, 2, 2), np.float32)
+  track[0, :, 0, 0] = 0.1 * np.arange(6)  # Joint 0 moves; joint 1 stands still.
+  valid = np.ones((1, 6, 2), bool)
+  valid[0, 3, 0] = False
+  track[0, 3, 0] = np.nan  # Unlabelled: must not reach the weights.
+  weights = np.asarray(train.speed_weights(jnp.asarray(np.nan_to_num(track)), jnp.asarray(valid),
+                                           10.0))
+  np.testing.assert_allclose(weights[0, [0, 1, 2, 4, 5], 0], 2.0, rtol=1e-4)
+  np.testing.assert_allclose(weights[0, :, 1], 1.0, atol=1e-4)
+  predicted = jnp.asarray(np.nan_to_num(track) + 0.05)
+  targets = jnp.asarray(np.nan_to_num(track))
+  plain = train.pose_loss(predicted, targets, jnp.asarray(valid), "epe")
+  unit = train.pose_loss(predicted, targets, jnp.asarray(valid), "epe",
+                         joint_weights=train.speed_weights(targets, jnp.asarray(valid), 0.0))
+  np.testing.assert_allclose(float(unit), float(plain), rtol=1e-5)
+  moving_error = predicted.at[:, :, 1].set(targets[:, :, 1])  # Only joint 0 is off.
+  weighted = train.pose_loss(moving_error, targets, jnp.asarray(valid), "epe",
+                             joint_weights=jnp.asarray(weights))
+  error = np.hypot(0.05, 0.05)  # Joint 0's, on its 5 labelled frames at weight 2.
+  np.testing.assert_allclose(float(weighted), 5 * 2 * error / (5 * 2 + 6 * 1), rtol=1e-3)
