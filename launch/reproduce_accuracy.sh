@@ -127,3 +127,29 @@ mkdir -p "$out/online_edge" && cp "$out/online/online_curve.json" "$out/online_e
 "$python" -m launch.online_curve --config=configs/penn_action.py --output="$out/online_edge" \
   --models="edge=$out/edge_s0#deadzone=0.03,noedge=$out/noedge_s0#deadzone=0.03" \
   --lookaheads=0,4,offline
+# Fast true motion (RESULTS.md "Fast true motion", and its online rows): the same continuation with
+# a concave precision term or with each joint's loss weighted by its true speed; the robustness
+# tables split PCK@0.05 by speed.
+edge prec_s0 --config.precision_loss_weight=4 --config.precision_loss_scale=0.02
+edge speed_s0 --config.speed_loss_weight=10
+edge speed30_s0 --config.speed_loss_weight=30
+edge speed30edge_s0 --config.speed_loss_weight=30 --config.edge_loss_frames=4 --config.edge_loss_weight=8
+edge noedge_s1 --config.seed=1  # A second seed of the control and of speed30.
+edge speed30_s1 --config.seed=1 --config.speed_loss_weight=30
+losses="control=$out/noedge_s0#deadzone=0.03,precision=$out/prec_s0#deadzone=0.03"
+losses="$losses,speed10=$out/speed_s0#deadzone=0.03,speed30=$out/speed30_s0#deadzone=0.03"
+losses="$losses,control_dz0=$out/noedge_s0#deadzone=0,precision_dz0=$out/prec_s0#deadzone=0"
+losses="$losses,speed10_dz0=$out/speed_s0#deadzone=0,speed30_dz0=$out/speed30_s0#deadzone=0"
+losses="$losses,speed30_edge=$out/speed30edge_s0#deadzone=0.03"
+mkdir -p "$out/losses" && cp "$out/main/robustness.json" "$out/losses/"
+robustness --output="$out/losses" --models="shipped=shipped,$losses" --families=heldout,train \
+  --levels=0,1,3 --wrong_joint=
+seed1="control=$out/noedge_s1#deadzone=0.03,speed30=$out/speed30_s1#deadzone=0.03"
+seed1="$seed1,control_dz0=$out/noedge_s1#deadzone=0,speed30_dz0=$out/speed30_s1#deadzone=0"
+mkdir -p "$out/losses_s1" && cp "$out/main/robustness.json" "$out/losses_s1/"
+robustness --output="$out/losses_s1" --models="$seed1" --families=heldout,train --levels=0,1,3 \
+  --wrong_joint=
+mkdir -p "$out/online_losses" && cp "$out/online/online_curve.json" "$out/online_losses/"
+"$python" -m launch.online_curve --config=configs/penn_action.py --output="$out/online_losses" \
+  --models="control=$out/noedge_s0#deadzone=0.03,speed30=$out/speed30_s0#deadzone=0.03,speed30_edge=$out/speed30edge_s0#deadzone=0.03" \
+  --lookaheads=0,4
