@@ -130,7 +130,8 @@ def scores(predictions: Sequence[np.ndarray], clips) -> dict[str, float]:
 
 def true_speed(truth: np.ndarray, valid: np.ndarray) -> np.ndarray:
   """[time, joints] pixels per frame of the ground truth: the larger of the steps from the
-  previous and to the next labelled frame (0 with neither)."""
+  previous frame and to the next one, each counted where both of its frames are labelled
+  (0 with neither)."""
   step = np.linalg.norm(np.diff(truth, axis=0), axis=-1)
   step = np.where(valid[1:] & valid[:-1], step, 0.0)
   zero = np.zeros_like(step[:1])

@@ -141,8 +141,11 @@ def speed_weights(targets, valid, weight: float, cap: float = 1.0):
   """[batch, time, joints] loss weights 1 + weight * min(speed, cap), window units/frame.
 
   A joint's speed is its ground truth's central difference (one-sided at the
-  window's ends and next to unlabelled frames; 0 with no labelled neighbour),
-  so frames of fast true motion, which smoothing blurs, count more.
+  window's ends and next to unlabelled frames; about 0 with no labelled
+  neighbour), so frames of fast true motion, which smoothing blurs, count
+  more. (The evaluation's fast/slow split, robustness.true_speed, takes the
+  larger one-sided step instead: at a reversal of direction it counts a
+  frame as fast where this weight is near 1.)
   """
   before = jnp.concatenate([targets[:, :1], targets[:, :-1]], 1)
   after = jnp.concatenate([targets[:, 1:], targets[:, -1:]], 1)
