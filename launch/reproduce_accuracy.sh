@@ -136,6 +136,8 @@ edge speed30_s0 --config.speed_loss_weight=30
 edge speed30edge_s0 --config.speed_loss_weight=30 --config.edge_loss_frames=4 --config.edge_loss_weight=8
 edge noedge_s1 --config.seed=1  # A second seed of the control and of speed30.
 edge speed30_s1 --config.seed=1 --config.speed_loss_weight=30
+edge noedgex2_s0 --config.init_from="$out/noedge_s0"  # Twice the budget: each continued again.
+edge speed30x2_s0 --config.init_from="$out/speed30_s0" --config.speed_loss_weight=30
 losses="control=$out/noedge_s0#deadzone=0.03,precision=$out/prec_s0#deadzone=0.03"
 losses="$losses,speed10=$out/speed_s0#deadzone=0.03,speed30=$out/speed30_s0#deadzone=0.03"
 losses="$losses,control_dz0=$out/noedge_s0#deadzone=0,precision_dz0=$out/prec_s0#deadzone=0"
@@ -148,6 +150,11 @@ seed1="control=$out/noedge_s1#deadzone=0.03,speed30=$out/speed30_s1#deadzone=0.0
 seed1="$seed1,control_dz0=$out/noedge_s1#deadzone=0,speed30_dz0=$out/speed30_s1#deadzone=0"
 mkdir -p "$out/losses_s1" && cp "$out/main/robustness.json" "$out/losses_s1/"
 robustness --output="$out/losses_s1" --models="$seed1" --families=heldout,train --levels=0,1,3 \
+  --wrong_joint=
+x2="control_x2=$out/noedgex2_s0#deadzone=0.03,speed30_x2=$out/speed30x2_s0#deadzone=0.03"
+x2="$x2,control_x2_dz0=$out/noedgex2_s0#deadzone=0,speed30_x2_dz0=$out/speed30x2_s0#deadzone=0"
+mkdir -p "$out/losses_x2" && cp "$out/main/robustness.json" "$out/losses_x2/"
+robustness --output="$out/losses_x2" --models="$x2" --families=heldout,train --levels=0,1,3 \
   --wrong_joint=
 mkdir -p "$out/online_losses" && cp "$out/online/online_curve.json" "$out/online_losses/"
 "$python" -m launch.online_curve --config=configs/penn_action.py --output="$out/online_losses" \
