@@ -125,6 +125,7 @@ def scores(predictions: Sequence[np.ndarray], clips) -> dict[str, float]:
       # The same over labelled joints moving at least FAST of the box a frame, and the rest.
       "pck@0.05/fast": float(100.0 * hits["fast"][0] / max(hits["fast"][1], 1)),
       "pck@0.05/slow": float(100.0 * hits["slow"][0] / max(hits["slow"][1], 1)),
+      "fast_share": float(100.0 * hits["fast"][1] / max(labelled, 1)),  # Of labelled joints, %.
   }
 
 

@@ -92,6 +92,7 @@ def test_scores_split_pck_by_the_speed_of_true_motion():
           "confidence": np.ones((6, 2))}
   exact = robustness.scores([truth], [clip])
   assert exact["pck@0.05/fast"] == exact["pck@0.05/slow"] == 100.0
+  np.testing.assert_allclose(exact["fast_share"], 100 * 3 / 12)
   blurred = truth.copy()
   blurred[2:5, 0, 0] += 8.0  # 8 px off (the threshold is 5) on the 3 fast frames only.
   off = robustness.scores([blurred], [clip])
