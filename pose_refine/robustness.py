@@ -86,8 +86,10 @@ def scores(predictions: Sequence[np.ndarray], clips) -> dict[str, float]:
   """
   pck = {"pck@0.05": [], "pck@0.1": []}
   errors, accel, missing, labelled = [], [], 0, 0
-  # PCK@0.05 pooled by the input's joints, and by the true motion's speed.
-  hits = {"present": [0, 0], "missing": [0, 0], "fast": [0, 0], "slow": [0, 0]}
+  # PCK@0.05 pooled by the input's joints, by the true motion's speed, and over the
+  # joints the input had right ("kept", also of the fast ones) or wrong ("fixed").
+  hits = {key: [0, 0] for key in ("present", "missing", "fast", "slow", "kept", "kept/fast",
+                                  "fixed")}
   for predicted, clip in zip(predictions, clips):
     truth, valid = clip["ground_truth"], clip["ground_truth_valid"].astype(bool)
     if not valid.any():
@@ -101,8 +103,11 @@ def scores(predictions: Sequence[np.ndarray], clips) -> dict[str, float]:
     within = joint_errors <= 0.05 * longer[:, None]
     given = valid & skeletons.observed(clip["poses"], clip["confidence"])
     fast = true_speed(truth, valid) >= FAST * longer[:, None]
+    raw_errors = metrics.joint_errors(np.where(given[..., None], clip["poses"], 0.0), truth)
+    right = given & (raw_errors <= 0.05 * longer[:, None])
     for key, joints in (("present", given), ("missing", valid & ~given),
-                        ("fast", valid & fast), ("slow", valid & ~fast)):
+                        ("fast", valid & fast), ("slow", valid & ~fast), ("kept", right),
+                        ("kept/fast", right & fast), ("fixed", valid & ~right)):
       hits[key][0] += int((within & joints).sum())
       hits[key][1] += int(joints.sum())
     present = np.all(np.isfinite(predicted), -1)
@@ -126,6 +131,12 @@ def scores(predictions: Sequence[np.ndarray], clips) -> dict[str, float]:
       "pck@0.05/fast": float(100.0 * hits["fast"][0] / max(hits["fast"][1], 1)),
       "pck@0.05/slow": float(100.0 * hits["slow"][0] / max(hits["slow"][1], 1)),
       "fast_share": float(100.0 * hits["fast"][1] / max(labelled, 1)),  # Of labelled joints, %.
+      # Of the joints the input had within 5% of the box, the share still there (of all
+      # of them, and of the fast ones); of those it had farther or missing, the share
+      # brought within it.
+      "pck@0.05/kept": float(100.0 * hits["kept"][0] / max(hits["kept"][1], 1)),
+      "pck@0.05/kept_fast": float(100.0 * hits["kept/fast"][0] / max(hits["kept/fast"][1], 1)),
+      "pck@0.05/fixed": float(100.0 * hits["fixed"][0] / max(hits["fixed"][1], 1)),
   }
 
 

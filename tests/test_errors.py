@@ -99,6 +99,30 @@ def test_scores_split_pck_by_the_speed_of_true_motion():
   assert off["pck@0.05/fast"] == 0.0 and off["pck@0.05/slow"] == 100.0
 
 
+def test_scores_split_pck_by_what_the_input_had_right():
+  """"kept": of the joints the input had within 5% of the box, the share a method leaves
+  there (also of the fast ones); "fixed": of the others, the share it brings there."""
+  truth = np.zeros((6, 2, 2))
+  truth[:, 0, 0] = [0, 0, 0, 10, 20, 20]  # Joint 0 moves fast at frames 2-4.
+  truth[:, 1] = [[100, 100]] * 6  # A 100 px box.
+  valid = np.ones((6, 2), bool)
+  poses = truth.copy()
+  poses[0, 1] += 20.0  # The input is 20 px off at one frame (threshold 5) ...
+  poses[5, 1] = np.nan  # ... and misses another.
+  clip = {"ground_truth": truth, "ground_truth_valid": valid, "poses": poses,
+          "confidence": np.where(np.isnan(poses[..., 0]), 0.0, 1.0)}
+  raw = robustness.scores([poses], [clip])
+  assert raw["pck@0.05/kept"] == 100.0 and raw["pck@0.05/kept_fast"] == 100.0
+  assert raw["pck@0.05/fixed"] == 0.0
+  method = truth.copy()
+  method[0, 1] = poses[0, 1]  # Leaves the far one, fills the gap,
+  method[3, 0, 0] += 8.0  # and moves one fast joint the input had right.
+  moved = robustness.scores([method], [clip])
+  np.testing.assert_allclose(moved["pck@0.05/kept"], 100 * 9 / 10)
+  np.testing.assert_allclose(moved["pck@0.05/kept_fast"], 100 * 2 / 3)
+  assert moved["pck@0.05/fixed"] == 50.0
+
+
 def test_heldout_errors_are_missing_as_nan_with_zero_confidence():
   track = _tracks(1, frames=400)[0]
   poses, confidence = heldout_errors.corrupt(
