@@ -164,16 +164,21 @@ mkdir -p "$out/online_losses" && cp "$out/online/online_curve.json" "$out/online
   --models="control=$out/noedge_s0#deadzone=0.03,speed30=$out/speed30_s0#deadzone=0.03,speed30_edge=$out/speed30edge_s0#deadzone=0.03" \
   --lookaheads=0,4
 # The acceleration term's weight (RESULTS.md "The acceleration term's weight"): the same continuation
-# with the acceleration loss at 0.3 (two seeds) and 0.1 of the recipe's 1.0; the robustness JSON also
+# with the acceleration loss at 0.3 and 0.1 of the recipe's 1.0 (two seeds each); the robustness JSON also
 # splits PCK@0.05 into the joints the input had right ("kept") and the others ("fixed").
 edge acc03_s0 --config.acceleration_loss_weight=0.3
 edge acc01_s0 --config.acceleration_loss_weight=0.1
 edge acc03_s1 --config.seed=1 --config.acceleration_loss_weight=0.3
+edge acc01_s1 --config.seed=1 --config.acceleration_loss_weight=0.1
 edge acc01speed30edge_s0 --config.acceleration_loss_weight=0.1 --config.speed_loss_weight=30 \
   --config.edge_loss_frames=4 --config.edge_loss_weight=8
 ablation acceleration "shipped=shipped,$(dz_pairs control=noedge_s0 acc03=acc03_s0 acc01=acc01_s0 \
-  control_s1=noedge_s1 acc03_s1=acc03_s1)"
+  control_s1=noedge_s1 acc03_s1=acc03_s1 acc01_s1=acc01_s1)"
 ablation acceleration_speed_edge "$(dz_pairs acc01_speed30_edge=acc01speed30edge_s0)"
+ablation acceleration_deadzone "shipped_dz02=shipped#deadzone=0.02,acc01_dz01=$out/acc01_s0#deadzone=0.01,\
+acc01_dz015=$out/acc01_s0#deadzone=0.015,acc01_dz02=$out/acc01_s0#deadzone=0.02,\
+acc03_dz015=$out/acc03_s0#deadzone=0.015,acc03_dz02=$out/acc03_s0#deadzone=0.02,\
+acc01_s1_dz02=$out/acc01_s1#deadzone=0.02"
 mkdir -p "$out/online_acceleration" && cp "$out/online/online_curve.json" "$out/online_acceleration/"
 "$python" -m launch.online_curve --config=configs/penn_action.py --output="$out/online_acceleration" \
   --models="control=$out/noedge_s0#deadzone=0.03,acc03=$out/acc03_s0#deadzone=0.03,acc01=$out/acc01_s0#deadzone=0.03,acc01_speed30_edge=$out/acc01speed30edge_s0#deadzone=0.03" \
