@@ -183,3 +183,16 @@ mkdir -p "$out/online_acceleration" && cp "$out/online/online_curve.json" "$out/
 "$python" -m launch.online_curve --config=configs/penn_action.py --output="$out/online_acceleration" \
   --models="control=$out/noedge_s0#deadzone=0.03,acc03=$out/acc03_s0#deadzone=0.03,acc01=$out/acc01_s0#deadzone=0.03,acc01_speed30_edge=$out/acc01speed30edge_s0#deadzone=0.03" \
   --lookaheads=0,4
+# The shipped model's other held-out checks on acceleration 0.1 at deadzone 0.02 (RESULTS.md, the end
+# of "The acceleration term's weight"): frame rates, upper body, one wrong joint.
+candidate="shipped=shipped,acc01_dz02=$out/acc01_s0#deadzone=0.02"
+lower=right_hip,left_hip,right_knee,left_knee,right_ankle,left_ankle
+for pair in rates_told:candidate_rates upper:candidate_upper main:candidate_wrong; do  # Tuned filters.
+  mkdir -p "$out/${pair#*:}" && cp "$out/${pair%%:*}/robustness.json" "$out/${pair#*:}/"
+done
+robustness --output="$out/candidate_rates" --models="$candidate" --families=heldout --levels=0,1,3 \
+  --rates=0.5,2 --wrong_joint= --tell_fps=30
+robustness --output="$out/candidate_upper" --models="$candidate" --families=heldout --levels=0,1,3 \
+  --wrong_joint= --absent="$lower"
+robustness --output="$out/candidate_wrong" --models="$candidate" --families=heldout --levels=0,1 \
+  --wrong_joint=left_wrist
