@@ -184,7 +184,7 @@ mkdir -p "$out/online_acceleration" && cp "$out/online/online_curve.json" "$out/
   --models="control=$out/noedge_s0#deadzone=0.03,acc03=$out/acc03_s0#deadzone=0.03,acc01=$out/acc01_s0#deadzone=0.03,acc01_speed30_edge=$out/acc01speed30edge_s0#deadzone=0.03" \
   --lookaheads=0,4
 # The shipped model's other held-out checks on acceleration 0.1 at deadzone 0.02 (RESULTS.md, the end
-# of "The acceleration term's weight"): frame rates, upper body, one wrong joint.
+# of "The acceleration term's weight"): frame rates, upper body, one wrong joint, streaming, report sets.
 candidate="shipped=shipped,acc01_dz02=$out/acc01_s0#deadzone=0.02"
 lower=right_hip,left_hip,right_knee,left_knee,right_ankle,left_ankle
 for pair in rates_told:candidate_rates upper:candidate_upper main:candidate_wrong; do  # Tuned filters.
@@ -196,3 +196,14 @@ robustness --output="$out/candidate_upper" --models="$candidate" --families=held
   --wrong_joint= --absent="$lower"
 robustness --output="$out/candidate_wrong" --models="$candidate" --families=heldout --levels=0,1 \
   --wrong_joint=left_wrist
+mkdir -p "$out/candidate_online" && cp "$out/online/online_curve.json" "$out/candidate_online/"
+"$python" -m launch.online_curve --config=configs/penn_action.py --output="$out/candidate_online" \
+  --models="acc01_dz02=$out/acc01_s0#deadzone=0.02" --lookaheads=0,4
+for set in youtube_weak youtube_strong; do
+  "$python" -m launch.report --config=configs/pretrained.py:eval=$set --fps=0.43 --overlays=0 \
+    --checkpoint=shipped=shipped --checkpoint="acc01_dz02=$out/acc01_s0#deadzone=0.02" \
+    --output="$out/candidate_$set"
+done
+"$python" -m launch.report --config=configs/penn_action.py --tune_split="train[:150]" --overlays=0 \
+  --checkpoint=shipped=shipped --checkpoint="acc01_dz02=$out/acc01_s0#deadzone=0.02" \
+  --output="$out/candidate_penn_action"
