@@ -66,6 +66,14 @@ train longla0_s0 recipe=robust,steps=5500,lookahead=0 $mild
 models="shipped=shipped,paper_s0=$out/paper_s0,robust_s0=$out/robust_s0,robust_s1=$out/robust_s1"
 models="$models,robust_s2=$out/robust_s2,mlp_robust=$out/mlp_robust,ft_s0=$out/ft_s0,ft2_s0=$out/ft2_s0"
 robustness() { "$python" -m launch.robustness --config=configs/penn_action.py "$@"; }
+# Starts folder $out/$2 with $out/$1's file $3, so the run into it reuses the filters tuned there.
+reuse() { mkdir -p "$out/$2" && cp "$out/$1/$3" "$out/$2/"; }
+# launch.online_curve into $out/$1, reusing the causal filters tuned by the first online run.
+online_run() {
+  local dir=$1; shift
+  reuse online "$dir" online_curve.json
+  "$python" -m launch.online_curve --config=configs/penn_action.py --output="$out/$dir" "$@"
+}
 robustness --output="$out/main" --models="$models" --families=heldout,train --levels=0,1,2,3,4
 robustness --output="$out/rates" --models="$models" --families=heldout --levels=0,1,3 \
   --rates=0.5,2 --wrong_joint=
@@ -74,12 +82,12 @@ ablations="robust_s0=$out/robust_s0,robust_s1=$out/robust_s1,robust_s2=$out/robu
 for name in nocorrupt nozero noaccel noaligned 30fps noattn nobidir neither; do
   ablations="$ablations,robust_$name=$out/robust_$name"
 done
-mkdir -p "$out/ablations" && cp "$out/main/robustness.json" "$out/ablations/"
+reuse main ablations robustness.json
 robustness --output="$out/ablations" --models="$ablations" --families=heldout --levels=0,1,3 \
   --wrong_joint=
 longer="long_s0=$out/long_s0,long_s1=$out/long_s1,long_s2=$out/long_s2,ft3=$out/ft3_s0"
 longer="$longer,longh256=$out/longh256_s0,longc5=$out/longc5_s0,mild=$out/mild_s0"
-mkdir -p "$out/longer" && cp "$out/main/robustness.json" "$out/longer/"
+reuse main longer robustness.json
 robustness --output="$out/longer" --models="$longer" --families=heldout --levels=0,1,3 \
   --wrong_joint=
 "$python" -m launch.online_curve --config=configs/penn_action.py --output="$out/online" \
@@ -88,13 +96,14 @@ robustness --output="$out/longer" --models="$longer" --families=heldout --levels
 # (no hips, knees, ankles), and 15 / 60 fps with the models told the rate.
 later="ft4=$out/ft4_s0,parts=$out/parts_s0,parts2=$out/parts2_s0"
 later="$later,parts2_dz03=$out/parts2_s0#deadzone=0.03,ft4_dz03=$out/ft4_s0#deadzone=0.03"
-mkdir -p "$out/later" && cp "$out/main/robustness.json" "$out/later/"
+reuse main later robustness.json
 robustness --output="$out/later" --models="$later" --families=heldout,train --levels=0,1,3
+lower=right_hip,left_hip,right_knee,left_knee,right_ankle,left_ankle
 robustness --output="$out/upper" --models="shipped=shipped,$later" --families=heldout \
-  --levels=0,1,3 --wrong_joint= --absent=right_hip,left_hip,right_knee,left_knee,right_ankle,left_ankle
+  --levels=0,1,3 --wrong_joint= --absent="$lower"
 robustness --output="$out/rates_told" --models="parts2_dz03=$out/parts2_s0#deadzone=0.03" \
   --families=heldout --levels=0,1,3 --rates=0.5,2 --wrong_joint= --tell_fps=30
-mkdir -p "$out/rates_untold" && cp "$out/rates_told/robustness.json" "$out/rates_untold/"
+reuse rates_told rates_untold robustness.json
 robustness --output="$out/rates_untold" --models="parts2_dz03=$out/parts2_s0#deadzone=0.03" \
   --families=heldout --levels=0,1,3 --rates=0.5 --wrong_joint=
 for setting in weak strong; do  # Penn Action-joint models on YouTube Pose's sparse Subset.
@@ -104,14 +113,12 @@ for setting in weak strong; do  # Penn Action-joint models on YouTube Pose's spa
     --checkpoint="parts2_dz03=$out/parts2_s0#deadzone=0.03"
 done
 # The shipped model against error level (RESULTS.md "The shipped model"; docs/robustness_shipped.png).
-mkdir -p "$out/shipped" && cp "$out/main/robustness.json" "$out/shipped/"
+reuse main shipped robustness.json
 robustness --output="$out/shipped" --models="shipped=shipped,smoothnet_style=$out/mlp_robust" \
   --families=heldout --levels=0,1,2,3,4 --wrong_joint=
 # The shipped model served frame by frame (RESULTS.md "Online refinement"; the filters' tuned
 # settings come from the first online run).
-mkdir -p "$out/online_shipped" && cp "$out/online/online_curve.json" "$out/online_shipped/"
-"$python" -m launch.online_curve --config=configs/penn_action.py --output="$out/online_shipped" \
-  --models=shipped=shipped
+online_run online_shipped --models=shipped=shipped
 # The edge of the window (RESULTS.md "Online refinement", ablation): parts2 continued 1,500 steps with
 # and without the last 4 frames' position loss counted 8 times.
 edge() {  # NAME [OVERRIDES...]
@@ -123,9 +130,7 @@ edge() {  # NAME [OVERRIDES...]
 }
 edge edge_s0 --config.edge_loss_frames=4 --config.edge_loss_weight=8
 edge noedge_s0
-mkdir -p "$out/online_edge" && cp "$out/online/online_curve.json" "$out/online_edge/"
-"$python" -m launch.online_curve --config=configs/penn_action.py --output="$out/online_edge" \
-  --models="edge=$out/edge_s0#deadzone=0.03,noedge=$out/noedge_s0#deadzone=0.03" \
+online_run online_edge --models="edge=$out/edge_s0#deadzone=0.03,noedge=$out/noedge_s0#deadzone=0.03" \
   --lookaheads=0,4,offline
 # Fast true motion (RESULTS.md "Fast true motion", and its online rows): the same continuation with
 # a concave precision term or with each joint's loss weighted by its true speed; the robustness
@@ -148,20 +153,14 @@ dz_pairs() {
 }
 # Scores --models=$2 into $out/$1 at levels 0, 1, 3 of both families, reusing the main run's filters.
 ablation() {
-  mkdir -p "$out/$1" && cp "$out/main/robustness.json" "$out/$1/"
+  reuse main "$1" robustness.json
   robustness --output="$out/$1" --models="$2" --families=heldout,train --levels=0,1,3 --wrong_joint=
 }
-losses="control=$out/noedge_s0#deadzone=0.03,precision=$out/prec_s0#deadzone=0.03"
-losses="$losses,speed10=$out/speed_s0#deadzone=0.03,speed30=$out/speed30_s0#deadzone=0.03"
-losses="$losses,control_dz0=$out/noedge_s0#deadzone=0,precision_dz0=$out/prec_s0#deadzone=0"
-losses="$losses,speed10_dz0=$out/speed_s0#deadzone=0,speed30_dz0=$out/speed30_s0#deadzone=0"
-losses="$losses,speed30_edge=$out/speed30edge_s0#deadzone=0.03"
-ablation losses "shipped=shipped,$losses"
+losses="$(dz_pairs control=noedge_s0 precision=prec_s0 speed10=speed_s0 speed30=speed30_s0)"
+ablation losses "shipped=shipped,$losses,speed30_edge=$out/speed30edge_s0#deadzone=0.03"
 ablation losses_s1 "$(dz_pairs control=noedge_s1 speed30=speed30_s1)"
 ablation losses_x2 "$(dz_pairs control_x2=noedgex2_s0 speed30_x2=speed30x2_s0)"
-mkdir -p "$out/online_losses" && cp "$out/online/online_curve.json" "$out/online_losses/"
-"$python" -m launch.online_curve --config=configs/penn_action.py --output="$out/online_losses" \
-  --models="control=$out/noedge_s0#deadzone=0.03,speed30=$out/speed30_s0#deadzone=0.03,speed30_edge=$out/speed30edge_s0#deadzone=0.03" \
+online_run online_losses --models="control=$out/noedge_s0#deadzone=0.03,speed30=$out/speed30_s0#deadzone=0.03,speed30_edge=$out/speed30edge_s0#deadzone=0.03" \
   --lookaheads=0,4
 # The acceleration term's weight (RESULTS.md "The acceleration term's weight"): the same continuation
 # with the acceleration loss at 0.3 and 0.1 of the recipe's 1.0 (two seeds each); the robustness JSON also
@@ -179,31 +178,27 @@ ablation acceleration_deadzone "shipped_dz02=shipped#deadzone=0.02,acc01_dz01=$o
 acc01_dz015=$out/acc01_s0#deadzone=0.015,acc01_dz02=$out/acc01_s0#deadzone=0.02,\
 acc03_dz015=$out/acc03_s0#deadzone=0.015,acc03_dz02=$out/acc03_s0#deadzone=0.02,\
 acc01_s1_dz02=$out/acc01_s1#deadzone=0.02"
-mkdir -p "$out/online_acceleration" && cp "$out/online/online_curve.json" "$out/online_acceleration/"
-"$python" -m launch.online_curve --config=configs/penn_action.py --output="$out/online_acceleration" \
-  --models="control=$out/noedge_s0#deadzone=0.03,acc03=$out/acc03_s0#deadzone=0.03,acc01=$out/acc01_s0#deadzone=0.03,acc01_speed30_edge=$out/acc01speed30edge_s0#deadzone=0.03" \
+online_run online_acceleration --models="control=$out/noedge_s0#deadzone=0.03,acc03=$out/acc03_s0#deadzone=0.03,acc01=$out/acc01_s0#deadzone=0.03,acc01_speed30_edge=$out/acc01speed30edge_s0#deadzone=0.03" \
   --lookaheads=0,4
 # The shipped model's other held-out checks on acceleration 0.1 at deadzone 0.02 (RESULTS.md, the end
 # of "The acceleration term's weight"): frame rates, upper body, one wrong joint, streaming, report sets.
-candidate="shipped=shipped,acc01_dz02=$out/acc01_s0#deadzone=0.02"
-lower=right_hip,left_hip,right_knee,left_knee,right_ankle,left_ankle
-for pair in rates_told:candidate_rates upper:candidate_upper main:candidate_wrong; do  # Tuned filters.
-  mkdir -p "$out/${pair#*:}" && cp "$out/${pair%%:*}/robustness.json" "$out/${pair#*:}/"
-done
+acc01_dz02="acc01_dz02=$out/acc01_s0#deadzone=0.02"
+candidate="shipped=shipped,$acc01_dz02"
+reuse rates_told candidate_rates robustness.json
+reuse upper candidate_upper robustness.json
+reuse main candidate_wrong robustness.json
 robustness --output="$out/candidate_rates" --models="$candidate" --families=heldout --levels=0,1,3 \
   --rates=0.5,2 --wrong_joint= --tell_fps=30
 robustness --output="$out/candidate_upper" --models="$candidate" --families=heldout --levels=0,1,3 \
   --wrong_joint= --absent="$lower"
 robustness --output="$out/candidate_wrong" --models="$candidate" --families=heldout --levels=0,1 \
   --wrong_joint=left_wrist
-mkdir -p "$out/candidate_online" && cp "$out/online/online_curve.json" "$out/candidate_online/"
-"$python" -m launch.online_curve --config=configs/penn_action.py --output="$out/candidate_online" \
-  --models="acc01_dz02=$out/acc01_s0#deadzone=0.02" --lookaheads=0,4
+online_run candidate_online --models="$acc01_dz02" --lookaheads=0,4
 for set in youtube_weak youtube_strong; do
   "$python" -m launch.report --config=configs/pretrained.py:eval=$set --fps=0.43 --overlays=0 \
-    --checkpoint=shipped=shipped --checkpoint="acc01_dz02=$out/acc01_s0#deadzone=0.02" \
+    --checkpoint=shipped=shipped --checkpoint="$acc01_dz02" \
     --output="$out/candidate_$set"
 done
 "$python" -m launch.report --config=configs/penn_action.py --tune_split="train[:150]" --overlays=0 \
-  --checkpoint=shipped=shipped --checkpoint="acc01_dz02=$out/acc01_s0#deadzone=0.02" \
+  --checkpoint=shipped=shipped --checkpoint="$acc01_dz02" \
   --output="$out/candidate_penn_action"

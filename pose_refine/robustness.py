@@ -100,11 +100,12 @@ def scores(predictions: Sequence[np.ndarray], clips) -> dict[str, float]:
     box = np.where(valid[..., None], truth, np.nan)
     longer = np.nanmax(np.nanmax(box, 1) - np.nanmin(box, 1), -1)  # As pck_normalized's.
     joint_errors = metrics.joint_errors(predicted, truth)
-    within = joint_errors <= 0.05 * longer[:, None]
+    tolerance = 0.05 * longer[:, None]  # PCK@0.05's, per frame.
+    within = joint_errors <= tolerance
     given = valid & skeletons.observed(clip["poses"], clip["confidence"])
     fast = true_speed(truth, valid) >= FAST * longer[:, None]
     raw_errors = metrics.joint_errors(np.where(given[..., None], clip["poses"], 0.0), truth)
-    right = given & (raw_errors <= 0.05 * longer[:, None])
+    right = given & (raw_errors <= tolerance)
     for key, joints in (("present", given), ("missing", valid & ~given),
                         ("fast", valid & fast), ("slow", valid & ~fast), ("kept", right),
                         ("kept/fast", right & fast), ("fixed", valid & ~right)):
