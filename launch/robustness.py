@@ -152,7 +152,7 @@ def plot(summary: dict, path, methods) -> None:
     axes[0, column].set_title(f"{family} errors, frame rate x{rate.split('=')[1]}")
     axes[0, column].set_ylabel("PCK@0.05 (%)")
     axes[1, column].set_ylabel("acceleration error (px/frame²)")
-    axes[1, column].set_xlabel("error level (0 clean, 1 mild, 2 medium, 3 hard, 4 very hard)")
+    axes[1, column].set_xlabel("error level\n(0 clean, 1 mild, 2 medium, 3 hard, 4 very hard)")
     axes[0, column].legend(fontsize=8)
   figure.tight_layout()
   figure.savefig(path, dpi=110)
