@@ -57,7 +57,12 @@ cpu_stage() {  # NAME FROM LEARNING_RATE ABSENT_PART_FRACTION
 }
 cpu_stage ft4_s0 ft3_s0 0.0005 0.0
 cpu_stage parts_s0 ft3_s0 0.001 0.3
-cpu_stage parts2_s0 parts_s0 0.0005 0.3  # = configs/pretrained.py: the shipped model
+cpu_stage parts2_s0 parts_s0 0.0005 0.3
+# parts2 as shipped from 2026-11-26 to 2026-12-02: "shipped" in the tables of that time, from
+# "Fast true motion" on, and "previous" in "The shipped model".
+[ -d "$out/parts2_shipped" ] || "$python" -m launch.export --workdir="$out/parts2_s0" \
+  --output="$out/parts2_shipped" --deadzone=0.03 --stride=24 --implementation=fused
+was_shipped="shipped=$out/parts2_shipped"
 # Streaming models (RESULTS.md "Online refinement"): output frame t sees input up to t + k.
 train la0_s0 recipe=robust,steps=3500,lookahead=0 $mild
 train la4_s0 recipe=robust,steps=3500,lookahead=4 $mild
@@ -112,13 +117,6 @@ for setting in weak strong; do  # Penn Action-joint models on YouTube Pose's spa
     --checkpoint="ft4=$out/ft4_s0" --checkpoint="parts=$out/parts_s0" \
     --checkpoint="parts2_dz03=$out/parts2_s0#deadzone=0.03"
 done
-# The shipped model against error level (RESULTS.md "The shipped model"; docs/robustness_shipped.png).
-reuse main shipped robustness.json
-robustness --output="$out/shipped" --models="shipped=shipped,smoothnet_style=$out/mlp_robust" \
-  --families=heldout --levels=0,1,2,3,4 --wrong_joint=
-# The shipped model served frame by frame (RESULTS.md "Online refinement"; the filters' tuned
-# settings come from the first online run).
-online_run online_shipped --models=shipped=shipped
 # The edge of the window (RESULTS.md "Online refinement", ablation): parts2 continued 1,500 steps with
 # and without the last 4 frames' position loss counted 8 times.
 edge() {  # NAME [OVERRIDES...]
@@ -157,7 +155,7 @@ ablation() {
   robustness --output="$out/$1" --models="$2" --families=heldout,train --levels=0,1,3 --wrong_joint=
 }
 losses="$(dz_pairs control=noedge_s0 precision=prec_s0 speed10=speed_s0 speed30=speed30_s0)"
-ablation losses "shipped=shipped,$losses,speed30_edge=$out/speed30edge_s0#deadzone=0.03"
+ablation losses "$was_shipped,$losses,speed30_edge=$out/speed30edge_s0#deadzone=0.03"
 ablation losses_s1 "$(dz_pairs control=noedge_s1 speed30=speed30_s1)"
 ablation losses_x2 "$(dz_pairs control_x2=noedgex2_s0 speed30_x2=speed30x2_s0)"
 online_run online_losses --models="control=$out/noedge_s0#deadzone=0.03,speed30=$out/speed30_s0#deadzone=0.03,speed30_edge=$out/speed30edge_s0#deadzone=0.03" \
@@ -166,24 +164,24 @@ online_run online_losses --models="control=$out/noedge_s0#deadzone=0.03,speed30=
 # with the acceleration loss at 0.3 and 0.1 of the recipe's 1.0 (two seeds each); the robustness JSON also
 # splits PCK@0.05 into the joints the input had right ("kept") and the others ("fixed").
 edge acc03_s0 --config.acceleration_loss_weight=0.3
-edge acc01_s0 --config.acceleration_loss_weight=0.1
+edge acc01_s0 --config.acceleration_loss_weight=0.1  # = configs/pretrained.py: the shipped model
 edge acc03_s1 --config.seed=1 --config.acceleration_loss_weight=0.3
 edge acc01_s1 --config.seed=1 --config.acceleration_loss_weight=0.1
 edge acc01speed30edge_s0 --config.acceleration_loss_weight=0.1 --config.speed_loss_weight=30 \
   --config.edge_loss_frames=4 --config.edge_loss_weight=8
-ablation acceleration "shipped=shipped,$(dz_pairs control=noedge_s0 acc03=acc03_s0 acc01=acc01_s0 \
+ablation acceleration "$was_shipped,$(dz_pairs control=noedge_s0 acc03=acc03_s0 acc01=acc01_s0 \
   control_s1=noedge_s1 acc03_s1=acc03_s1 acc01_s1=acc01_s1)"
 ablation acceleration_speed_edge "$(dz_pairs acc01_speed30_edge=acc01speed30edge_s0)"
-ablation acceleration_deadzone "shipped_dz02=shipped#deadzone=0.02,acc01_dz01=$out/acc01_s0#deadzone=0.01,\
+ablation acceleration_deadzone "shipped_dz02=$out/parts2_shipped#deadzone=0.02,acc01_dz01=$out/acc01_s0#deadzone=0.01,\
 acc01_dz015=$out/acc01_s0#deadzone=0.015,acc01_dz02=$out/acc01_s0#deadzone=0.02,\
 acc03_dz015=$out/acc03_s0#deadzone=0.015,acc03_dz02=$out/acc03_s0#deadzone=0.02,\
 acc01_s1_dz02=$out/acc01_s1#deadzone=0.02"
 online_run online_acceleration --models="control=$out/noedge_s0#deadzone=0.03,acc03=$out/acc03_s0#deadzone=0.03,acc01=$out/acc01_s0#deadzone=0.03,acc01_speed30_edge=$out/acc01speed30edge_s0#deadzone=0.03" \
   --lookaheads=0,4
-# The shipped model's other held-out checks on acceleration 0.1 at deadzone 0.02 (RESULTS.md, the end
+# The then shipped model's other held-out checks on acceleration 0.1 at deadzone 0.02 (RESULTS.md, the end
 # of "The acceleration term's weight"): frame rates, upper body, one wrong joint, streaming, report sets.
 acc01_dz02="acc01_dz02=$out/acc01_s0#deadzone=0.02"
-candidate="shipped=shipped,$acc01_dz02"
+candidate="$was_shipped,$acc01_dz02"
 reuse rates_told candidate_rates robustness.json
 reuse upper candidate_upper robustness.json
 reuse main candidate_wrong robustness.json
@@ -196,9 +194,22 @@ robustness --output="$out/candidate_wrong" --models="$candidate" --families=held
 online_run candidate_online --models="$acc01_dz02" --lookaheads=0,4
 for set in youtube_weak youtube_strong; do
   "$python" -m launch.report --config=configs/pretrained.py:eval=$set --fps=0.43 --overlays=0 \
-    --checkpoint=shipped=shipped --checkpoint="$acc01_dz02" \
+    --checkpoint="$was_shipped" --checkpoint="$acc01_dz02" \
     --output="$out/candidate_$set"
 done
 "$python" -m launch.report --config=configs/penn_action.py --tune_split="train[:150]" --overlays=0 \
-  --checkpoint=shipped=shipped --checkpoint="$acc01_dz02" \
+  --checkpoint="$was_shipped" --checkpoint="$acc01_dz02" \
   --output="$out/candidate_penn_action"
+# The shipped model since 2026-12-02 (acc01_s0 at deadzone 0.02, pose_refine/pretrained) against
+# error level and parts2 (RESULTS.md "The shipped model"; docs/robustness_shipped.png), then served
+# frame by frame (RESULTS.md "Online refinement"; the filters' settings from the first online run).
+reuse main shipped robustness.json
+robustness --output="$out/shipped" --families=heldout,train --levels=0,1,2,3,4 \
+  --models="shipped=shipped,previous=$out/parts2_shipped,smoothnet_style=$out/mlp_robust"
+online_run online_shipped --models=shipped=shipped --lookaheads=0,1,2,4,8,16,offline
+online_run online_parts2 --models="parts2=$out/parts2_shipped"
+"$python" docs/make_online_figure.py "$out"/online_shipped/online_curve.json \
+  "$out"/online/online_curve.json "$out"/online_parts2/online_curve.json
+# The shipped model at k = 0 with larger deadzones (RESULTS.md "Online refinement").
+online_run online_deadzone --lookaheads=0 \
+  --models="dz02=shipped,dz03=shipped#deadzone=0.03,dz04=shipped#deadzone=0.04,dz05=shipped#deadzone=0.05"
