@@ -58,6 +58,9 @@ _LEVELS = flags.DEFINE_list("levels", ["1", "3"], "Error levels of the family (0
 _FAMILY = flags.DEFINE_enum("family", "heldout", list(robustness.FAMILIES), "Error family.")
 _SPLIT = flags.DEFINE_string("split", None, "Split (default: config.final_eval_split).")
 _MAX_CLIPS = flags.DEFINE_integer("max_clips", 0, "Use only the first N clips (0: all).")
+_GATE = flags.DEFINE_bool(
+    "gate", False, "Serve the models' streams with streaming.MotionGate() (lookaheads below the "
+    "window; the offline column is whole-track refinement as without it).")
 flags.mark_flags_as_required(["config", "output"])
 
 OFFLINE = robustness.OFFLINE
@@ -76,7 +79,8 @@ def _model_predictions(path, lookahead, report, skeleton):
   model = _refiner(path)
   if lookahead == OFFLINE:
     return [model.refine_track(c["poses"], c["confidence"], skeleton) for c in report]
-  return streaming.replay(model.stream(lookahead, skeleton=skeleton),
+  gate = streaming.MotionGate() if _GATE.value and lookahead < model.config.window else None
+  return streaming.replay(model.stream(lookahead, skeleton=skeleton, gate=gate),
                           [(c["poses"], c["confidence"]) for c in report])
 
 

@@ -281,9 +281,17 @@ def _stream(args) -> None:
     skeleton = skeletons.get_skeleton(args.skeleton) if args.skeleton else None
   except (checkpointing.CheckpointError, FileNotFoundError, ValueError) as error:
     raise BadInput(str(error)) from error
+  gate = None
+  if args.gate:
+    if args.lookahead >= model.config.window:
+      raise BadInput(f"--gate: only for --lookahead below the model's window "
+                     f"({model.config.window}); {args.lookahead} refines as offline.")
+    from pose_refine import streaming  # pylint: disable=g-import-not-at-top
+    gate = streaming.MotionGate()
   stream, bad = None, 0
   if skeleton is not None:  # Known before the first line: compile before it comes.
-    stream = model.stream(args.lookahead, skeleton=skeleton, fill_missing=args.fill_missing)
+    stream = model.stream(args.lookahead, skeleton=skeleton, fill_missing=args.fill_missing,
+                          gate=gate)
     stream.warm_up()
   out = sys.stdout
   arrivals = {}  # Track -> when its frames not yet returned were read (--timing).
@@ -309,7 +317,7 @@ def _stream(args) -> None:
           joint_set = skeleton or (model.skeleton if len(keypoints) == model.skeleton.num_joints
                                    else skeletons.infer_skeleton(len(keypoints)))
           stream = model.stream(args.lookahead, skeleton=joint_set,
-                                fill_missing=args.fill_missing)
+                                fill_missing=args.fill_missing, gate=gate)
         if end:
           write(stream.flush(track))
           arrivals.pop(track, None)
@@ -423,6 +431,10 @@ def _parser() -> argparse.ArgumentParser:
                                          "the one with that many joints)")
   stream.add_argument("--no-fill-missing", dest="fill_missing", action="store_false",
                       help="leave missing joints missing (null)")
+  stream.add_argument("--gate", action="store_true",
+                      help="where the input continues its own motion, output a light One-Euro "
+                           "filter's position instead of the model's (streaming.MotionGate; "
+                           "below the window; ahead at lookahead 0, RESULTS.md)")
   stream.add_argument("--timing", action="store_true",
                       help="add \"lag_ms\" to each output line: from reading the frame's "
                            "line to writing its refined frame (the lookahead's wait included)")

@@ -137,7 +137,8 @@ class Refiner:
                                       fill_missing)
 
   def stream(self, lookahead: int = 0, *, skeleton: str | skeletons.Skeleton | None = None,
-             fill_missing: bool = True, stride: int | None = None) -> streaming.Stream:
+             fill_missing: bool = True, stride: int | None = None,
+             gate: streaming.MotionGate | None = None) -> streaming.Stream:
     """Refines frames as they come: `push` frame t, get frame t - lookahead back.
 
     Args:
@@ -148,6 +149,9 @@ class Refiner:
       skeleton: the pushed keypoints' joint set (default: the model's).
       fill_missing: give missing joints refined positions (else NaN).
       stride: frames between windows at lookahead >= window (default: the model's).
+      gate: a streaming.MotionGate (lookahead < window): where the input
+        continues its own motion, a light One-Euro filter's output replaces
+        the model's; None: the model everywhere.
 
     Returns:
       A streaming.Stream: push(keypoints, confidence, track_id, timestamp),
@@ -155,7 +159,8 @@ class Refiner:
     """
     if isinstance(skeleton, str):
       skeleton = skeletons.get_skeleton(skeleton)
-    return streaming.Stream(self, lookahead, skeleton, fill_missing=fill_missing, stride=stride)
+    return streaming.Stream(self, lookahead, skeleton, fill_missing=fill_missing, stride=stride,
+                            gate=gate)
 
   def refine_tracks(self, tracks: list[keypoint_io.Track], skeleton: skeletons.Skeleton, *,
                     fill_missing: bool = True, stride: int | None = None,

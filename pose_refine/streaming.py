@@ -38,8 +38,18 @@ last frame: always for input without missing joints (tests/test_streaming.py);
 otherwise only the filled values of the joints in such open gaps, which
 enter the model at confidence 0.01, differ.
 
+A motion gate (MotionGate, sliding mode only, off by default) hands a joint
+to a light One-Euro filter instead of the model where the input continues
+its own motion: the joint is observed in frames t - 2, t - 1 and t at a
+confidence of at least `min_confidence`, and frame t lies within
+`tolerance` of the pose's extent from the constant-velocity step of the two
+before. At the window's edge the model lags fast true motion that the
+input has right; the gate keeps such joints and leaves jumps, swaps and
+gaps to the model (RESULTS.md, "Online refinement").
+
 Memory is bounded whatever the stream's length: per track, ring buffers of
-max(window, k + 1) frames and, per joint, its last observation before them.
+max(window, k + 1) frames (k + 3 with a gate) and, per joint, its last
+observation before them.
 Tracks that need the model on a push share one call (one program per batch
 size up to 16, then powers of two).
 """
@@ -56,6 +66,37 @@ from pose_refine import windows
 
 # The confidence offline gap filling gives filled joints (windows.fill_missing).
 FILLED_CONFIDENCE = 0.01
+
+
+@dataclasses.dataclass(frozen=True)
+class MotionGate:
+  """Where the input continues its own motion, a One-Euro filter replaces the model.
+
+  Attributes:
+    tolerance: largest distance of frame t from 2 x_{t-1} - x_{t-2}, as a
+      share of the pose's extent (its larger side over observed joints).
+    min_confidence: smallest confidence of frame t's joint.
+    min_cutoff, beta, rate: the One-Euro filter (baselines.one_euro) that
+      outputs the gated joints; it runs on every observed frame.
+  Defaults: the shipped model's best on the tune half of the held-out
+  protocol (mean PCK@0.05 at mild and hard errors, k = 0; launch.tune_gate;
+  RESULTS.md "Online refinement").
+  """
+
+  tolerance: float = 0.05
+  min_confidence: float = 0.5
+  min_cutoff: float = 10.0
+  beta: float = 0.1
+  rate: float = 30.0
+
+  def __post_init__(self):
+    if not (self.tolerance >= 0 and 0 <= self.min_confidence <= 1 and self.min_cutoff > 0
+            and self.beta >= 0 and self.rate > 0):
+      raise ValueError(f"{self}: expected tolerance >= 0, min_confidence in [0, 1], "
+                       "min_cutoff > 0, beta >= 0, rate > 0.")
+
+  def alpha(self, cutoff):
+    return 1.0 / (1.0 + self.rate / (2 * np.pi * cutoff))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -98,6 +139,24 @@ class _Track:
     # Window mode: weighted sums of window outputs per frame, as windows.merge.
     self.sums = np.zeros((size, joints, 2), np.float64)
     self.totals = np.zeros(size, np.float64)
+    # Motion gate: the One-Euro filter's output per frame and its state per joint.
+    self.smoothed = np.full((size, joints, 2), np.nan, np.float32)
+    self.value = np.full((joints, 2), np.nan)
+    self.speed = np.zeros((joints, 2))
+
+  def smooth(self, gate: MotionGate) -> None:
+    """Runs the gate's One-Euro filter on the last frame added."""
+    slot = (self.count - 1) % self.size
+    self.value, self.speed = _one_euro_step(self.value, self.speed, self.points[slot],
+                                            self.scores[slot], gate)
+    self.smoothed[slot] = self.value
+
+  def steady(self, frame: int, gate: MotionGate) -> np.ndarray:
+    """[joints] True where frame `frame` continues the constant-velocity step of the two before."""
+    if frame < 2 or frame - 2 < self.count - self.size:
+      return np.zeros(self.points.shape[1], bool)
+    slots = [(frame - d) % self.size for d in (2, 1, 0)]
+    return _steady(self.points[slots], self.scores[slots], gate)
 
   def add(self, inputs, points, scores, timestamp) -> None:
     slot = self.count % self.size
@@ -150,6 +209,60 @@ class _Track:
     return poses, scores
 
 
+def _one_euro_step(value, speed, points, scores, gate: MotionGate):
+  """One frame of the One-Euro filter (as baselines.one_euro): (value, speed) [joints, 2]."""
+  x = points.astype(np.float64)
+  valid = skeletons.observed(points, scores)[:, None]
+  seen = valid & np.isfinite(value)
+  derivative = np.where(seen, (x - np.nan_to_num(value)) * gate.rate, 0.0)
+  a_d = gate.alpha(1.0)
+  speed = np.where(seen, a_d * derivative + (1 - a_d) * speed, speed)
+  a = gate.alpha(gate.min_cutoff + gate.beta * np.abs(speed))
+  value = np.where(seen, a * x + (1 - a) * np.nan_to_num(value), value)
+  return np.where(valid & ~seen, x, value), speed
+
+
+def _steady(points, scores, gate: MotionGate) -> np.ndarray:
+  """[..., joints] the gate's test of frames (t - 2, t - 1, t) = points[..., 0:3, joints, 2]."""
+  observed = skeletons.observed(points, scores)
+  now = points[..., 2, :, :]
+  seen = observed.all(-2)
+  low = np.where(observed[..., 2, :, None], now, np.inf).min(-2)
+  high = np.where(observed[..., 2, :, None], now, -np.inf).max(-2)
+  extent = (high - low).max(-1, keepdims=True)  # Of the pose at t; -inf with no joint.
+  deviation = np.linalg.norm(now - (2 * points[..., 1, :, :] - points[..., 0, :, :]), axis=-1)
+  with np.errstate(invalid="ignore"):
+    return (seen & (scores[..., 2, :] >= gate.min_confidence)
+            & (deviation < gate.tolerance * extent))
+
+
+def apply_gate(poses, confidence, refined, gate: MotionGate) -> np.ndarray:
+  """A whole track's gated output: what a gated stream returns (in the same joints).
+
+  Args:
+    poses, confidence: the track's input, [time, joints, 2] and [time, joints].
+    refined: the same stream's output without the gate, [time, joints, 2].
+    gate: the MotionGate.
+
+  Returns:
+    `refined` with each steady joint replaced by the One-Euro filter's output;
+    tuning a gate this way needs one model pass.
+  """
+  poses = np.asarray(poses, np.float32)
+  confidence = np.asarray(confidence, np.float32)
+  steady = np.zeros(confidence.shape, bool)
+  if len(poses) > 2:
+    triples = np.stack([poses[:-2], poses[1:-1], poses[2:]], 1)
+    scores = np.stack([confidence[:-2], confidence[1:-1], confidence[2:]], 1)
+    steady[2:] = _steady(triples, scores, gate)
+  smoothed = np.full(poses.shape, np.nan, np.float32)
+  value, speed = np.full(poses.shape[1:], np.nan), np.zeros(poses.shape[1:])
+  for t in range(len(poses)):
+    value, speed = _one_euro_step(value, speed, poses[t], confidence[t], gate)
+    smoothed[t] = value
+  return np.where(steady[..., None], smoothed, refined).astype(np.float32)
+
+
 class Stream:
   """Refines tracks frame by frame with a fixed lookahead (see the module docstring).
 
@@ -163,10 +276,12 @@ class Stream:
     fill_missing: give missing joints refined positions (else NaN).
     stride: window mode's frames between windows (default: the model's
       evaluation stride, as offline refinement).
+    gate: a MotionGate for sliding mode (see the module docstring); None: off.
   """
 
   def __init__(self, refiner, lookahead: int, skeleton: skeletons.Skeleton | None = None, *,
-               fill_missing: bool = True, stride: int | None = None):
+               fill_missing: bool = True, stride: int | None = None,
+               gate: MotionGate | None = None):
     if lookahead < 0:
       raise ValueError(f"lookahead={lookahead}; expected a number of frames >= 0.")
     self.lookahead = int(lookahead)
@@ -175,13 +290,18 @@ class Stream:
     if not 0 < self.stride <= self.window:
       raise ValueError(f"stride={self.stride}; expected 1 to the window ({self.window}).")
     self.mode = "sliding" if self.lookahead < self.window else "window"
+    if gate is not None and self.mode != "sliding":
+      raise ValueError(f"gate: only for lookahead < the window ({self.window}); at "
+                       f"lookahead={self.lookahead} the stream refines as offline.")
+    self.gate = gate
     self.model_skeleton = refiner.skeleton
     self.skeleton = skeleton or refiner.skeleton
     self.fill_missing = fill_missing
     self._fill_windows = bool(refiner.config.fill_missing)
     self._params = refiner.params
     self._predict = _predict_fn(refiner.model)
-    self._size = max(self.window, self.lookahead + 1)
+    # The gate looks two frames further back than the frame it emits.
+    self._size = max(self.window, self.lookahead + (3 if gate else 1))
     self._tracks: dict[Hashable, _Track] = {}
 
   def warm_up(self, people: int = 1) -> None:
@@ -240,6 +360,8 @@ class Stream:
         track = self._tracks[track_id] = _Track(track_id, self._size, self.skeleton.num_joints,
                                                 self.model_skeleton.num_joints)
       track.add(inputs, points, scores, timestamp)
+      if self.gate is not None:
+        track.smooth(self.gate)
     tracks = [self._tracks[track_id] for track_id, *_ in checked]
     if self.mode == "sliding":
       ready = [t for t in tracks if t.count > self.lookahead]
@@ -374,6 +496,9 @@ class Stream:
     """Frame `frame` refined in the model's joints -> the stream's skeleton."""
     slot = frame % track.size
     refined = np.array(refined, np.float32)
+    if self.gate is not None:
+      steady = track.steady(frame, self.gate)
+      refined[steady] = track.smoothed[slot][steady]
     refined[~track.seen] = np.nan  # Joints never seen so far are not guessed.
     points, scores = track.points[slot], track.scores[slot]
     if not self.fill_missing:

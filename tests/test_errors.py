@@ -235,3 +235,25 @@ def test_robustness_launcher_writes_tables_plot_and_reuses_tuned_filters(data_di
   assert run().returncode == 0
   again = json.loads((tmp_path / "robustness.json").read_text())
   assert again["heldout/rate=1/level=3"]["scores"] == hard
+
+
+def test_tune_gate_launcher_scores_every_setting_and_picks_the_best(data_dir, tmp_path):
+  import json  # noqa: PLC0415
+  import subprocess  # noqa: PLC0415
+  import sys  # noqa: PLC0415
+
+  from tests import conftest  # noqa: PLC0415
+
+  command = [sys.executable, "-m", "launch.tune_gate", "--config=configs/synthetic.py:runlocal=True",
+             f"--config.data_dir={data_dir}", f"--output={tmp_path}", "--levels=3",
+             "--min_cutoff=10", "--beta=0.1", "--tolerance=0,0.05", "--min_confidence=0.5"]
+  result = subprocess.run(command, cwd=conftest.ROOT, env=conftest.subprocess_env(),
+                          capture_output=True, text=True, timeout=600)
+  assert result.returncode == 0, result.stderr[-2000:]
+  record = json.loads((tmp_path / "tune_gate.json").read_text())
+  assert [s["gate"]["tolerance"] for s in record["settings"]] == [0.0, 0.05]
+  # Tolerance 0 never gates: the model's own scores.
+  assert record["settings"][0]["tune"]["3"] == record["without_gate"]["tune/3"]
+  assert record["best"]["tune_objective"] == max(s["tune_objective"] for s in record["settings"])
+  assert set(record["report"]["3"]) == {"pck@0.05", "pck@0.1", "accel_error"}
+

@@ -209,6 +209,44 @@ def test_replay_is_the_stream_over_many_tracks(offline_model):
                                rtol=1e-5, atol=1e-3)
 
 
+def test_motion_gate_keeps_steady_joints_smoothed_and_leaves_jumps_to_the_model(offline_model):
+  from pose_refine import baselines  # pylint: disable=g-import-not-at-top
+
+  # Every joint moves at constant velocity, confidence 1; joint 5 jumps 80 px at frame 9.
+  frames = np.arange(16, dtype=np.float32)[:, None, None]
+  poses = (np.random.default_rng(3).uniform(100, 300, (1, JOINTS, 2))
+           + frames * np.array([4.0, -2.0])).astype(np.float32)
+  poses[9, 5] += 80.0
+  confidence = np.ones((16, JOINTS), np.float32)
+  gate = streaming.MotionGate()
+  for lookahead in (0, 2):
+    gated = streamed(offline_model.stream(lookahead, gate=gate), poses, confidence)
+    plain = streamed(offline_model.stream(lookahead), poses, confidence)
+    euro = baselines.one_euro(poses, confidence, min_cutoff=gate.min_cutoff, beta=gate.beta)
+    steady = np.ones((16, JOINTS), bool)
+    steady[:2] = False  # No two frames before them.
+    steady[9:12, 5] = False  # The jump, and the two frames whose step it breaks.
+    np.testing.assert_allclose(gated[steady], euro[steady], rtol=1e-5, atol=1e-3)
+    np.testing.assert_allclose(gated[~steady], plain[~steady], rtol=1e-5, atol=1e-3)
+  # Low confidence turns the gate off for that joint.
+  confidence[:, 2] = 0.3
+  gated = streamed(offline_model.stream(0, gate=gate), poses, confidence)
+  plain = streamed(offline_model.stream(0), poses, confidence)
+  np.testing.assert_allclose(gated[:, 2], plain[:, 2], rtol=1e-5, atol=1e-3)
+  # The whole-track form (for tuning) equals the gated stream, gaps and all.
+  poses, confidence = track(20, seed=12, gaps=5)
+  for lookahead in (0, 3):
+    plain = streamed(offline_model.stream(lookahead), poses, confidence)
+    np.testing.assert_allclose(
+        streaming.apply_gate(poses, confidence, plain, streaming.MotionGate(tolerance=0.2)),
+        streamed(offline_model.stream(lookahead, gate=streaming.MotionGate(tolerance=0.2)),
+                 poses, confidence), rtol=1e-5, atol=1e-3)
+  with pytest.raises(ValueError, match="only for lookahead < the window"):
+    offline_model.stream(WINDOW, gate=gate)
+  with pytest.raises(ValueError, match="tolerance >= 0"):
+    streaming.MotionGate(tolerance=-1.0)
+
+
 def test_online_curve_picks_the_model_that_serves_each_lookahead():
   from pose_refine import robustness  # noqa: PLC0415
 
@@ -253,6 +291,20 @@ def test_stream_command_reads_stdin_and_skips_bad_lines(causal_model, tmp_path):
   expected = streamed(causal_model.stream(2), poses, confidence)
   np.testing.assert_allclose(np.array([f["keypoints"] for f in frames], np.float64), expected,
                              atol=2e-3)
+
+
+def test_stream_command_gate(offline_model):
+  poses, confidence = track(10, seed=11)
+  lines = "\n".join(_json_lines(poses, confidence)) + "\n"
+  out = _stream_cli("--lookahead=1", "--gate", f"--checkpoint={offline_model.checkpoint}",
+                    stdin=lines)
+  assert out.returncode == 0, out.stderr
+  got = np.array([json.loads(line)["keypoints"] for line in out.stdout.splitlines()], np.float64)
+  expected = streamed(offline_model.stream(1, gate=streaming.MotionGate()), poses, confidence)
+  np.testing.assert_allclose(got, expected, atol=2e-3)
+  out = _stream_cli(f"--lookahead={WINDOW}", "--gate", f"--checkpoint={offline_model.checkpoint}",
+                    stdin=lines)
+  assert out.returncode != 0 and "--gate: only for --lookahead below" in out.stderr
 
 
 def test_stream_command_follows_a_file_being_written(causal_model, tmp_path):
