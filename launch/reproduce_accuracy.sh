@@ -213,3 +213,7 @@ online_run online_parts2 --models="parts2=$out/parts2_shipped"
 # The shipped model at k = 0 with larger deadzones (RESULTS.md "Online refinement").
 online_run online_deadzone --lookaheads=0 \
   --models="dz02=shipped,dz03=shipped#deadzone=0.03,dz04=shipped#deadzone=0.04,dz05=shipped#deadzone=0.05"
+# The motion gate (streaming.MotionGate; RESULTS.md "Online refinement"): its defaults tuned at k = 0,
+# then the shipped model's streams through it.
+"$python" -m launch.tune_gate --config=configs/penn_action.py --output="$out/tune_gate"
+online_run online_gate --models=gated=shipped --gate --lookaheads=0,1,2,4,8,16
