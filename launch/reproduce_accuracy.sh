@@ -217,3 +217,5 @@ online_run online_deadzone --lookaheads=0 \
 # then the shipped model's streams through it.
 "$python" -m launch.tune_gate --config=configs/penn_action.py --output="$out/tune_gate"
 online_run online_gate --models=gated=shipped --gate --lookaheads=0,1,2,4,8,16
+"$python" -m launch.tune_gate --config=configs/penn_action.py --output="$out/tune_gate_k4" \
+  --lookahead=4 --tolerance=0,0.01,0.02,0.03,0.05 --min_cutoff=10,30 --beta=0.1 --min_confidence=0.5
