@@ -8,7 +8,8 @@ person (noise, a few missing joints) frame by frame, after --warmup frames
 that compile and warm the caches; the wall time of every push (all people
 of a frame in one `push_many`, one model call) is recorded, and the median
 and 99th percentile reported. Models: the shipped one (bidirectional,
-serving a lookahead by sliding windows) and an untrained model of the
+serving a lookahead by sliding windows; at lookahead 0 also with the motion
+gate, streaming.MotionGate) and an untrained model of the
 streaming configuration (configs/penn_action.py:lookahead=4,recipe=robust:
 forward encoder, same size; the weights do not change the time). Results go
 to benchmarks/streaming.json and between the "streaming" markers of
@@ -60,10 +61,10 @@ def _frames(count: int, people: int, seed: int = 0):
   return poses, confidence
 
 
-def measure(model, lookahead: int, people: int, frames: int, warmup: int) -> dict:
+def measure(model, lookahead: int, people: int, frames: int, warmup: int, gate=None) -> dict:
   """Median and p99 push latency (ms) over `frames` pushes after `warmup`."""
   poses, confidence = _frames(warmup + frames, people)
-  stream = model.stream(lookahead)
+  stream = model.stream(lookahead, gate=gate)
   times = []
   for t in range(warmup + frames):
     batch = {i: (poses[t, i], confidence[t, i]) for i in range(people)}
@@ -101,20 +102,24 @@ def main(argv=None):
   args = parser.parse_args(argv)
 
   from pose_refine import refiner  # pylint: disable=g-import-not-at-top
+  from pose_refine import streaming  # pylint: disable=g-import-not-at-top
 
   machine = run.machine()
   machine["command"] = "python -m benchmarks.streaming " + " ".join(sys.argv[1:])
   rows = []
   with tempfile.TemporaryDirectory() as directory:
-    models = {"shipped (bidirectional)": refiner.Refiner(),
+    shipped = refiner.Refiner()
+    models = {"shipped (bidirectional)": shipped, "shipped + motion gate": shipped,
               "lookahead-4 config (forward encoder)": refiner.Refiner(
                   _streaming_model(os.path.join(directory, "streaming")))}
-    points = [("shipped (bidirectional)", 4), ("shipped (bidirectional)", 32),
+    points = [("shipped (bidirectional)", 0), ("shipped + motion gate", 0),
+              ("shipped (bidirectional)", 4), ("shipped (bidirectional)", 32),
               ("lookahead-4 config (forward encoder)", 4)]
     for people in (int(p) for p in args.people.split(",")):
       for name, lookahead in points:
         model = models[name]
-        row = measure(model, lookahead, people, args.frames, args.warmup)
+        gate = streaming.MotionGate() if "gate" in name else None
+        row = measure(model, lookahead, people, args.frames, args.warmup, gate)
         row |= {"model": name, "lookahead": lookahead, "people": people,
                 "mode": model.stream(lookahead).mode}
         rows.append(row)
