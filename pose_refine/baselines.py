@@ -46,28 +46,39 @@ def gaussian(poses, confidence, sigma: float = 2.0):
       x, sigma, axis=0, mode="nearest"))
 
 
-def one_euro(poses, confidence, min_cutoff: float = 1.0, beta: float = 0.0,
-             derivative_cutoff: float = 1.0, rate: float = 30.0):
-  """The One-Euro filter (Casiez et al., CHI 2012), causal, per coordinate."""
+def one_euro_step(value, speed, x, valid, *, min_cutoff: float, beta: float,
+                  derivative_cutoff: float = 1.0, rate: float = 30.0):
+  """One frame of the One-Euro filter: (value, speed) [joints, 2] after frame x.
+
+  `valid` [joints] marks the joints observed in x; the others keep their
+  value and speed. A joint's first observation starts its value.
+  """
 
   def alpha(cutoff):
     tau = 1.0 / (2 * np.pi * cutoff)
     return 1.0 / (1.0 + tau * rate)
 
+  x = x.astype(np.float64)
+  seen = valid[:, None] & np.isfinite(value)
+  first = valid[:, None] & ~np.isfinite(value)
+  derivative = np.where(seen, (x - np.nan_to_num(value)) * rate, 0.0)
+  a_d = alpha(derivative_cutoff)
+  speed = np.where(seen, a_d * derivative + (1 - a_d) * speed, speed)
+  a = alpha(min_cutoff + beta * np.abs(speed))
+  value = np.where(seen, a * x + (1 - a) * np.nan_to_num(value), value)
+  return np.where(first, x, value), speed
+
+
+def one_euro(poses, confidence, min_cutoff: float = 1.0, beta: float = 0.0,
+             derivative_cutoff: float = 1.0, rate: float = 30.0):
+  """The One-Euro filter (Casiez et al., CHI 2012), causal, per coordinate."""
   valid = skeletons.observed(poses, confidence)
   out = np.full(poses.shape, np.nan, np.float64)
   value = np.full(poses.shape[1:], np.nan)
   speed = np.zeros(poses.shape[1:])
   for t in range(len(poses)):
-    x = poses[t].astype(np.float64)
-    seen = valid[t][:, None] & np.isfinite(value)
-    first = valid[t][:, None] & ~np.isfinite(value)
-    derivative = np.where(seen, (x - np.nan_to_num(value)) * rate, 0.0)
-    a_d = alpha(derivative_cutoff)
-    speed = np.where(seen, a_d * derivative + (1 - a_d) * speed, speed)
-    a = alpha(min_cutoff + beta * np.abs(speed))
-    value = np.where(seen, a * x + (1 - a) * np.nan_to_num(value), value)
-    value = np.where(first, x, value)
+    value, speed = one_euro_step(value, speed, poses[t], valid[t], min_cutoff=min_cutoff,
+                                 beta=beta, derivative_cutoff=derivative_cutoff, rate=rate)
     out[t] = value
   # Before a joint's first sighting there is nothing to hold: use the first.
   filled = windows.interpolate_missing(poses, confidence)

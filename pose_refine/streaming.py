@@ -76,8 +76,9 @@ class MotionGate:
     tolerance: largest distance of frame t from 2 x_{t-1} - x_{t-2}, as a
       share of the pose's extent (its larger side over observed joints).
     min_confidence: smallest confidence of frame t's joint.
-    min_cutoff, beta, rate: the One-Euro filter (baselines.one_euro) that
-      outputs the gated joints; it runs on every observed frame.
+    min_cutoff, beta, rate: the One-Euro filter (baselines.one_euro, one
+      step per push) that outputs the gated joints; it runs on every
+      observed frame.
   Defaults: the shipped model's best on the tune half of the held-out
   protocol (mean PCK@0.05 at mild and hard errors, k = 0; launch.tune_gate;
   RESULTS.md "Online refinement").
@@ -94,9 +95,6 @@ class MotionGate:
             and self.beta >= 0 and self.rate > 0):
       raise ValueError(f"{self}: expected tolerance >= 0, min_confidence in [0, 1], "
                        "min_cutoff > 0, beta >= 0, rate > 0.")
-
-  def alpha(self, cutoff):
-    return 1.0 / (1.0 + self.rate / (2 * np.pi * cutoff))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -144,11 +142,11 @@ class _Track:
     self.value = np.full((joints, 2), np.nan)
     self.speed = np.zeros((joints, 2))
 
-  def smooth(self, gate: MotionGate) -> None:
-    """Runs the gate's One-Euro filter on the last frame added."""
+  def smooth(self, step) -> None:
+    """Runs a One-Euro filter's `step` (baselines.one_euro_step) on the last frame added."""
     slot = (self.count - 1) % self.size
-    self.value, self.speed = _one_euro_step(self.value, self.speed, self.points[slot],
-                                            self.scores[slot], gate)
+    valid = skeletons.observed(self.points[slot], self.scores[slot])
+    self.value, self.speed = step(self.value, self.speed, self.points[slot], valid)
     self.smoothed[slot] = self.value
 
   def steady(self, frame: int, gate: MotionGate) -> np.ndarray:
@@ -209,19 +207,6 @@ class _Track:
     return poses, scores
 
 
-def _one_euro_step(value, speed, points, scores, gate: MotionGate):
-  """One frame of the One-Euro filter (as baselines.one_euro): (value, speed) [joints, 2]."""
-  x = points.astype(np.float64)
-  valid = skeletons.observed(points, scores)[:, None]
-  seen = valid & np.isfinite(value)
-  derivative = np.where(seen, (x - np.nan_to_num(value)) * gate.rate, 0.0)
-  a_d = gate.alpha(1.0)
-  speed = np.where(seen, a_d * derivative + (1 - a_d) * speed, speed)
-  a = gate.alpha(gate.min_cutoff + gate.beta * np.abs(speed))
-  value = np.where(seen, a * x + (1 - a) * np.nan_to_num(value), value)
-  return np.where(valid & ~seen, x, value), speed
-
-
 def _steady(points, scores, gate: MotionGate) -> np.ndarray:
   """[..., joints] the gate's test of frames (t - 2, t - 1, t) = points[..., 0:3, joints, 2]."""
   observed = skeletons.observed(points, scores)
@@ -248,6 +233,8 @@ def apply_gate(poses, confidence, refined, gate: MotionGate) -> np.ndarray:
     `refined` with each steady joint replaced by the One-Euro filter's output;
     tuning a gate this way needs one model pass.
   """
+  from pose_refine import baselines  # noqa: PLC0415  scipy only when asked.
+
   poses = np.asarray(poses, np.float32)
   confidence = np.asarray(confidence, np.float32)
   steady = np.zeros(confidence.shape, bool)
@@ -255,11 +242,8 @@ def apply_gate(poses, confidence, refined, gate: MotionGate) -> np.ndarray:
     triples = np.stack([poses[:-2], poses[1:-1], poses[2:]], 1)
     scores = np.stack([confidence[:-2], confidence[1:-1], confidence[2:]], 1)
     steady[2:] = _steady(triples, scores, gate)
-  smoothed = np.full(poses.shape, np.nan, np.float32)
-  value, speed = np.full(poses.shape[1:], np.nan), np.zeros(poses.shape[1:])
-  for t in range(len(poses)):
-    value, speed = _one_euro_step(value, speed, poses[t], confidence[t], gate)
-    smoothed[t] = value
+  smoothed = baselines.one_euro(poses, confidence, min_cutoff=gate.min_cutoff, beta=gate.beta,
+                                rate=gate.rate)
   return np.where(steady[..., None], smoothed, refined).astype(np.float32)
 
 
@@ -294,6 +278,11 @@ class Stream:
       raise ValueError(f"gate: only for lookahead < the window ({self.window}); at "
                        f"lookahead={self.lookahead} the stream refines as offline.")
     self.gate = gate
+    if gate is not None:
+      from pose_refine import baselines  # noqa: PLC0415  scipy only when asked.
+
+      self._smooth_step = functools.partial(baselines.one_euro_step, min_cutoff=gate.min_cutoff,
+                                            beta=gate.beta, rate=gate.rate)
     self.model_skeleton = refiner.skeleton
     self.skeleton = skeleton or refiner.skeleton
     self.fill_missing = fill_missing
@@ -361,7 +350,7 @@ class Stream:
                                                 self.model_skeleton.num_joints)
       track.add(inputs, points, scores, timestamp)
       if self.gate is not None:
-        track.smooth(self.gate)
+        track.smooth(self._smooth_step)
     tracks = [self._tracks[track_id] for track_id, *_ in checked]
     if self.mode == "sliding":
       ready = [t for t in tracks if t.count > self.lookahead]

@@ -15,7 +15,8 @@ ROWS = (
      "tensorboard", "estimator", "datasets"),
     ("normalization", "skeletons", "frames", "files"),
 )
-WITHIN_A_ROW = {("train", "evaluation"), ("robustness", "evaluation")}
+WITHIN_A_ROW = {("train", "evaluation"), ("robustness", "evaluation"),
+                ("streaming", "baselines")}
 
 
 def _project_imports(path: pathlib.Path) -> set[str]:
