@@ -135,6 +135,12 @@ def base_config(arg) -> ml_collections.ConfigDict:
   config.augment = dict(max_rotation_degrees=30.0, flip_probability=0.5)
   # filter_row: the final report adds the best classical filter, tuned on
   # config.eval_split, beside raw and refined.
+  # Whole-track post-smoother of Refiner.refine_track (baselines.adaptive_gaussian):
+  # Gaussian smoothing as wide as the corrections the model made nearby,
+  # sigma = clip(gain * (median correction / track size - offset), 0, max_sigma)
+  # frames at the model's frame rate. gain 0: off (training and evaluation
+  # never use it; launch/tune_smoothing.py picks it for an export).
+  config.smoothing = dict(gain=0.0, offset=0.0, max_sigma=2.0, window=121)
   config.eval = dict(stride=16, batch_size=256, pck_thresholds=(20.0, 10.0), filter_row=False)
   config.log_every_steps = 50
   config.eval_every_steps = 500

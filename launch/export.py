@@ -25,7 +25,29 @@ _IMPLEMENTATION = flags.DEFINE_enum(
 _STRIDE = flags.DEFINE_integer(
     "stride", None, "Frames between windows in whole-track refinement, written into the config "
     "(config.eval.stride, the refiner's default); default: the run's.")
+_SMOOTHING = flags.DEFINE_list(
+    "smoothing", None, "The whole-track post-smoother written into the config "
+    "(config.smoothing, baselines.adaptive_gaussian), as key=value pairs of gain, offset, "
+    "max_sigma and window (launch.tune_smoothing prints them); 'off': none; default: the run's.")
 flags.mark_flags_as_required(["workdir", "output"])
+
+
+def _smoothing(items, current) -> dict:
+  """config.smoothing from --smoothing's key=value items ("off": gain 0)."""
+  rule = dict(current)
+  if items == ["off"]:
+    rule["gain"] = 0.0
+    return rule
+  for item in items:
+    key, _, value = item.partition("=")
+    if key not in rule or not value:
+      raise ValueError(f"--smoothing item {item!r}; expected key=value with key one of "
+                       f"{sorted(rule)}, or 'off'.")
+    rule[key] = int(value) if key == "window" else float(value)
+  if rule["gain"] < 0 or rule["max_sigma"] < 0 or rule["window"] < 1:
+    raise ValueError(f"--smoothing={','.join(items)}: gain and max_sigma must be >= 0, "
+                     "window >= 1.")
+  return rule
 
 
 def main(argv):
@@ -50,6 +72,11 @@ def main(argv):
       sys.exit(f"export: error: --stride={_STRIDE.value}; expected 1 to the window "
                f"({model.config.window}).")
     model.config.eval.stride = _STRIDE.value
+  if _SMOOTHING.value:
+    try:
+      model.config.smoothing = _smoothing(_SMOOTHING.value, model.config.smoothing)
+    except ValueError as error:
+      sys.exit(f"export: error: {error}")
   step = checkpointing.latest_step(_WORKDIR.value)
   checkpointing.export(_OUTPUT.value, step, model.params, model.config)
   print(f"Exported step {step} of {_WORKDIR.value} -> {_OUTPUT.value}")

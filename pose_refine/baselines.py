@@ -46,6 +46,92 @@ def gaussian(poses, confidence, sigma: float = 2.0):
       x, sigma, axis=0, mode="nearest"))
 
 
+def correction_size(refined, poses, confidence, window: int) -> np.ndarray:
+  """Per frame, the median size of the corrections `refined` made to `poses` nearby.
+
+  Over the observed joints of the `window` frames centred on each frame, the
+  median of |refined - poses| in units of the track's size (the median over
+  frames of the refined pose's longer bounding-box side). Frames with no
+  observed joint within the window get 0.
+
+  Returns:
+    [time] float64.
+  """
+  present = np.all(np.isfinite(refined), -1)
+  observed = skeletons.observed(poses, confidence) & present
+  if not observed.any():
+    return np.zeros(len(poses))
+  points = np.where(present[..., None], refined, np.nan)
+  with np.errstate(invalid="ignore"):
+    sides = np.nanmax(np.nanmax(points, 1) - np.nanmin(points, 1), -1)
+  size = max(float(np.nanmedian(sides[present.any(-1)])), 1e-6)
+  moved = np.linalg.norm(np.where(observed[..., None], refined - poses, 0.0), axis=-1) / size
+  moved = np.where(observed, moved, np.nan)
+  half = max(window, 1) // 2
+  padded = np.pad(moved, ((half, half), (0, 0)), constant_values=np.nan)
+  views = np.lib.stride_tricks.sliding_window_view(padded, 2 * half + 1, axis=0)
+  out = np.zeros(len(poses))
+  for start in range(0, len(poses), 1024):  # Bounded memory on long tracks.
+    near = views[start:start + 1024].reshape(len(views[start:start + 1024]), -1)
+    # np.nanmedian's value, sorting instead (NaN sorts last): several times faster.
+    count = np.isfinite(near).sum(-1)
+    ordered = np.sort(near, axis=-1)
+    rows = np.arange(len(near))
+    low = ordered[rows, np.maximum(count - 1, 0) // 2]
+    high = ordered[rows, np.maximum(count, 1) // 2 - (count == 0)]
+    out[start:start + 1024] = np.where(count > 0, (low + high) / 2, 0.0)
+  return out
+
+
+def adaptive_gaussian(refined, poses, confidence, *, gain: float, offset: float,
+                      max_sigma: float, window: int = 121, step: float = 0.25):
+  """Gaussian smoothing of a refined track, as wide as the errors it corrected.
+
+  Frame t is smoothed over time with sigma_t = clip(gain * (m_t - offset), 0,
+  max_sigma) frames, m_t the median correction near t (`correction_size`):
+  where the refiner barely moved the input (clean or mildly noisy input) the
+  track passes through unchanged; where it had much to correct, the jitter
+  left in its output is smoothed away. Between the sigmas of a grid `step`
+  apart, outputs are blended linearly.
+
+  Args:
+    refined: [time, joints, 2] a refiner's output for `poses`; NaN for joints
+      it did not place (they stay NaN).
+    poses, confidence: the refiner's input ([time, joints, 2], [time, joints]).
+    gain, offset, max_sigma: the rule above (sigma in frames; gain per unit of
+      correction relative to the track's size).
+    window: frames over which m_t is measured.
+    step: sigma grid spacing.
+
+  Returns:
+    [time, joints, 2] float32.
+  """
+  refined = np.asarray(refined, np.float32)
+  level = correction_size(refined, poses, confidence, window)
+  sigma = np.clip(gain * (level - offset), 0.0, max_sigma)
+  if not (sigma > 0).any():
+    return refined
+  grid = np.arange(0.0, max_sigma + step / 2, step)
+  present = np.all(np.isfinite(refined), -1)
+  if (present.all(0) | ~present.any(0)).all():
+    # Every joint placed throughout or never: `gaussian` without its gap filling.
+    placed = np.nan_to_num(refined.astype(np.float64))
+
+    def smooth(sigma):
+      out = ndimage.gaussian_filter1d(placed, sigma, axis=0, mode="nearest")
+      return np.where(present[..., None], out, np.nan).astype(np.float32)
+  else:
+    smooth = functools.partial(gaussian, refined, present.astype(np.float32))
+  versions = np.stack([refined] + [smooth(s) for s in grid[1:]])
+  place = np.clip(sigma / step, 0, len(grid) - 1)
+  low = np.floor(place).astype(int)
+  high = np.minimum(low + 1, len(grid) - 1)
+  weight = (place - low)[:, None, None].astype(np.float32)
+  frames = np.arange(len(refined))
+  return ((1 - weight) * versions[low, frames] + weight * versions[high, frames]).astype(
+      np.float32)
+
+
 def one_euro_step(value, speed, x, valid, *, min_cutoff: float, beta: float,
                   derivative_cutoff: float = 1.0, rate: float = 30.0):
   """One frame of the One-Euro filter: (value, speed) [joints, 2] after frame x.

@@ -4,6 +4,7 @@ Videos are cut into overlapping windows (pose_refine.windows), refined in
 batches of equal size (one compiled program) and merged back per frame.
 """
 
+import copy
 import jax
 import ml_collections
 import numpy as np
@@ -18,7 +19,8 @@ from pose_refine import windows
 # Config keys that older checkpoints name otherwise, and what the code that
 # trained them did where their config lacks a key.
 _RENAMED_KEYS = {"fill_gaps": "fill_missing"}
-_ABSENT_KEYS = {"fill_missing": False, "model_kind": "seq2seq", "frame_rate": 30.0}
+_ABSENT_KEYS = {"fill_missing": False, "model_kind": "seq2seq", "frame_rate": 30.0,
+                "smoothing": {"gain": 0.0, "offset": 0.0, "max_sigma": 2.0, "window": 121}}
 
 
 def load_config(checkpoint) -> ml_collections.ConfigDict:
@@ -33,7 +35,7 @@ def load_config(checkpoint) -> ml_collections.ConfigDict:
     if old in config:
       config.setdefault(new, config.pop(old))
   for key, value in _ABSENT_KEYS.items():
-    config.setdefault(key, value)
+    config.setdefault(key, copy.deepcopy(value))
   return ml_collections.ConfigDict(config)
 
 

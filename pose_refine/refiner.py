@@ -45,15 +45,21 @@ class Refiner:
       written by launch/export.py; default: the shipped model.
     deadzone: soft threshold on the model's corrections in window units
       (models.shrink_corrections); default: the checkpoint's (0 if it has none).
+    smoothing: False turns off the checkpoint's whole-track post-smoother
+      (config.smoothing, baselines.adaptive_gaussian; the shipped model has
+      one); None or True: the checkpoint's (off if it has none).
   """
 
-  def __init__(self, checkpoint: str | None = None, *, deadzone: float | None = None):
+  def __init__(self, checkpoint: str | None = None, *, deadzone: float | None = None,
+               smoothing: bool | None = None):
     self.checkpoint = os.fspath(checkpoint or DEFAULT_CHECKPOINT)
     self.config = inference.load_config(self.checkpoint)
     if deadzone is not None:
       if deadzone < 0 or self.config.model_kind != "seq2seq":
         raise ValueError(f"deadzone={deadzone}: needs a value >= 0 and a seq2seq checkpoint.")
       self.config.model.deadzone = float(deadzone)
+    if smoothing is False:
+      self.config.smoothing.gain = 0.0
     self.skeleton = skeletons.get_skeleton(self.config.skeleton)
     self.model = models.create_model(self.config, self.skeleton)
     self.mesh = sharding.make_mesh()
@@ -128,13 +134,39 @@ class Refiner:
         window=self.config.window, stride=stride or self.config.eval.stride,
         batch_size=batch_size, mesh=self.mesh, fill_missing=self.config.fill_missing,
         progress=progress,
-    )[0][::factor]
+    )[0]
+    # An interpolated-up track is at the model's rate.
+    refined = self.smooth(refined, track["poses"], track["confidence"],
+                          self.frame_rate if factor > 1 else fps)[::factor]
     refined[:, ~seen.any(0)] = np.nan  # Joints never seen in the track are not guessed.
     if not fill_missing:
       refined[~seen] = np.nan
 
     return skeletons.apply_refinement(keypoints, points, refined, skeleton, self.skeleton,
                                       fill_missing)
+
+  def smooth(self, refined, poses, confidence, fps: float | None = None) -> np.ndarray:
+    """The checkpoint's whole-track post-smoother (config.smoothing) on a refined track.
+
+    Args:
+      refined: [frames, joints, 2] the model's output for `poses` (its skeleton).
+      poses, confidence: the model's input.
+      fps: the track's frame rate; above the model's, sigma and window scale
+        with it (they are set in the model's frames).
+
+    Returns:
+      `refined` smoothed (baselines.adaptive_gaussian), or as it is when the
+      smoother is off (gain 0).
+    """
+    rule = self.config.smoothing
+    if rule.gain <= 0:
+      return refined
+    from pose_refine import baselines  # pylint: disable=g-import-not-at-top  SciPy on demand.
+
+    faster = max(1.0, (fps or self.frame_rate) / self.frame_rate)
+    return baselines.adaptive_gaussian(
+        refined, poses, confidence, gain=rule.gain * faster, offset=rule.offset,
+        max_sigma=rule.max_sigma * faster, window=round(rule.window * faster))
 
   def stream(self, lookahead: int = 0, *, skeleton: str | skeletons.Skeleton | None = None,
              fill_missing: bool = True, stride: int | None = None,
@@ -207,15 +239,27 @@ class Refiner:
 
 @functools.lru_cache(maxsize=4)
 def load(checkpoint: str | None = None) -> Refiner:
-  """A Refiner, loaded once per checkpoint per process."""
-  return Refiner(checkpoint)
+  """A Refiner, loaded once per checkpoint per process ("PATH[#option]...", see from_spec)."""
+  return from_spec(os.fspath(checkpoint or ""))
 
 
 def from_spec(spec: str) -> Refiner:
-  """A Refiner from "CHECKPOINT[#deadzone=D]"; "" or "shipped" is the shipped model."""
-  path, _, deadzone = spec.partition("#deadzone=")
-  return Refiner(None if path in ("", "shipped") else path,
-                 deadzone=float(deadzone) if deadzone else None)
+  """A Refiner from "CHECKPOINT[#deadzone=D][#smoothing=off]".
+
+  "" or "shipped" is the shipped model; `deadzone` and `smoothing` as in Refiner.
+  """
+  path, *options = spec.split("#")
+  settings = {}
+  for option in options:
+    key, _, value = option.partition("=")
+    if key == "deadzone" and value:
+      settings["deadzone"] = float(value)
+    elif key == "smoothing" and value in ("off", "on"):
+      settings["smoothing"] = value == "on"
+    else:
+      raise ValueError(f"{spec!r}: unknown option {option!r}; expected #deadzone=D or "
+                       "#smoothing=off.")
+  return Refiner(None if path in ("", "shipped") else path, **settings)
 
 
 def refine(keypoints, confidence=None, *, skeleton: str | None = None,

@@ -257,3 +257,29 @@ def test_tune_gate_launcher_scores_every_setting_and_picks_the_best(data_dir, tm
   assert record["best"]["tune_objective"] == max(s["tune_objective"] for s in record["settings"])
   assert set(record["report"]["3"]) == {"pck@0.05", "pck@0.1", "accel_error"}
 
+
+
+def test_tune_smoothing_launcher_keeps_pck_and_picks_the_smoothest(data_dir, tmp_path):
+  import json  # noqa: PLC0415
+  import subprocess  # noqa: PLC0415
+  import sys  # noqa: PLC0415
+
+  from tests import conftest  # noqa: PLC0415
+
+  command = [sys.executable, "-m", "launch.tune_smoothing",
+             "--config=configs/synthetic.py:runlocal=True", f"--config.data_dir={data_dir}",
+             f"--output={tmp_path}", "--levels=0,3", "--gain=0,100,400", "--offset=0",
+             "--max_sigma=2", "--window=31"]
+  result = subprocess.run(command, cwd=conftest.ROOT, env=conftest.subprocess_env(),
+                          capture_output=True, text=True, timeout=600)
+  assert result.returncode == 0, result.stderr[-2000:]
+  record = json.loads((tmp_path / "tune_smoothing.json").read_text())
+  settings = record["settings"]
+  assert [s["rule"]["gain"] for s in settings] == [0.0, 100.0, 400.0]
+  # Gain 0 is no smoother: the model's own scores, and always allowed.
+  assert settings[0]["tune"] == record["unsmoothed_tune"] and settings[0]["allowed"]
+  allowed = [s for s in settings if s["allowed"]]
+  assert record["best"]["tune_accel"] == min(s["tune_accel"] for s in allowed)
+  assert record["export"] == ",".join(
+      f"{k}={v:g}" for k, v in record["best"]["rule"].items()) + ",window=31"
+  assert set(record["report"]) == {"heldout/0.0", "heldout/3.0", "train/0.0", "train/3.0"}

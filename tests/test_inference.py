@@ -8,6 +8,7 @@ import sys
 import jax
 import jax.numpy as jnp
 import ml_collections
+import numpy as np
 import pytest
 
 from pose_refine import checkpointing
@@ -83,3 +84,38 @@ def test_export_writes_the_refine_settings_it_is_given(tmp_path):
   out = _export(f"--workdir={run}", f"--output={tmp_path / 'wide'}", "--stride=9")
   assert out.returncode == 1 and "--stride=9; expected 1 to the window (8)" in out.stderr
   assert not (tmp_path / "wide").exists()
+
+
+def test_export_writes_a_smoother_that_refine_track_applies(tmp_path):
+  from pose_refine import baselines  # pylint: disable=g-import-not-at-top
+  from tests import test_streaming  # pylint: disable=g-import-not-at-top
+  run = test_streaming.tiny_checkpoint(tmp_path / "run")
+  out = _export(f"--workdir={run}", f"--output={tmp_path / 'model'}",
+                "--smoothing=gain=400,offset=0,max_sigma=1.5,window=11")
+  assert out.returncode == 0, out.stderr
+  config = checkpointing.restore_config(tmp_path / "model")
+  assert config["smoothing"] == {"gain": 400.0, "offset": 0.0, "max_sigma": 1.5, "window": 11}
+
+  poses, confidence = test_streaming.track(60, seed=3)
+  smoothed = refiner.Refiner(str(tmp_path / "model"))
+  plain = refiner.from_spec(f"{tmp_path / 'model'}#smoothing=off")
+  skeleton = plain.skeleton
+  unsmoothed = plain.refine_track(poses, confidence, skeleton)
+  np.testing.assert_array_equal(unsmoothed, refiner.Refiner(run).refine_track(
+      poses, confidence, skeleton))  # A checkpoint without a smoother: off.
+  expected = baselines.adaptive_gaussian(unsmoothed, poses, confidence, gain=400, offset=0,
+                                         max_sigma=1.5, window=11)
+  np.testing.assert_allclose(smoothed.refine_track(poses, confidence, skeleton), expected,
+                             atol=1e-4)
+  assert np.abs(expected - unsmoothed).max() > 0.1  # The smoother did something here.
+  # At twice the model's frame rate, sigma and window are twice as many frames.
+  fast = baselines.adaptive_gaussian(unsmoothed, poses, confidence, gain=800, offset=0,
+                                     max_sigma=3.0, window=22)
+  np.testing.assert_allclose(smoothed.refine_track(poses, confidence, skeleton, fps=60), fast,
+                             atol=1e-4)
+
+  out = _export(f"--workdir={run}", f"--output={tmp_path / 'bad'}", "--smoothing=gain")
+  assert out.returncode == 1 and "--smoothing item 'gain'" in out.stderr
+  assert not (tmp_path / "bad").exists()
+  with pytest.raises(ValueError, match="unknown option 'smooth=no'"):
+    refiner.from_spec(f"{run}#smooth=no")

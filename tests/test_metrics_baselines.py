@@ -190,3 +190,53 @@ def test_report_puts_the_best_tuned_filter_between_raw_and_refined(tmp_path):
   lines = [line.split(" |")[0] for line in summary.splitlines() if line.startswith("| ")]
   assert lines[1:4] == ["| raw", f"| best filter ({best['name']})", "| refined"]
   assert f"best filter ({best['name']}) {best['mean_error']:.2f}" in summary
+
+
+def _jittery_walk(length=200, joints=5, seed=0):
+  rng = np.random.default_rng(seed)
+  truth = np.cumsum(rng.normal(0, 1.0, (length, 1, 2)), 0) + rng.normal(0, 50, (1, joints, 2))
+  return truth.astype(np.float32) + 300, rng
+
+
+def test_correction_size_is_the_median_correction_over_the_track_size():
+  truth, _ = _jittery_walk()
+  size = np.median(np.max(np.max(truth, 1) - np.min(truth, 1), -1))
+  shifted = truth + np.float32([3.0, 4.0])  # Every joint corrected by 5 px.
+  level = baselines.correction_size(shifted, truth, np.ones(truth.shape[:2]), window=21)
+  np.testing.assert_allclose(level, 5.0 / size, rtol=1e-3)
+  missing = np.ones(truth.shape[:2])
+  missing[:, 0] = 0  # An unobserved joint's "correction" does not count.
+  shifted[:, 0] += 100
+  level = baselines.correction_size(shifted, np.where(missing[..., None] > 0, truth, np.nan),
+                                    missing, window=21)
+  size = np.median(np.max(np.max(shifted, 1) - np.min(shifted, 1), -1))  # The output's size.
+  np.testing.assert_allclose(level, 5.0 / size, rtol=1e-3)
+
+
+def test_adaptive_gaussian_smooths_only_where_the_refiner_corrected():
+  truth, rng = _jittery_walk()
+  confidence = np.ones(truth.shape[:2], np.float32)
+  # Input far off in the first half, exact in the second; the refiner's output is
+  # the truth plus jitter in the first half and the input itself in the second.
+  poses = truth.copy()
+  poses[:100] += rng.normal(0, 20, poses[:100].shape).astype(np.float32)
+  refined = truth.copy()
+  refined[:100] += rng.normal(0, 2, refined[:100].shape).astype(np.float32)
+  out = baselines.adaptive_gaussian(refined, poses, confidence, gain=200, offset=0.01,
+                                    max_sigma=2.0, window=21)
+  np.testing.assert_array_equal(out[115:], refined[115:])  # Beyond half a window: untouched.
+
+  def jitter(x):
+    return np.abs(np.diff(x[5:95], 2, axis=0)).mean()
+
+  assert jitter(out) < 0.5 * jitter(refined)
+  assert np.abs(out[5:95] - truth[5:95]).mean() < np.abs(refined[5:95] - truth[5:95]).mean()
+  # Nothing corrected: the output is the refiner's, bit for bit.
+  np.testing.assert_array_equal(
+      baselines.adaptive_gaussian(poses, poses, confidence, gain=200, offset=0.0, max_sigma=2.0),
+      poses)
+  unplaced = refined.copy()
+  unplaced[:, 2] = np.nan  # A joint the refiner did not place stays unplaced.
+  out = baselines.adaptive_gaussian(unplaced, poses, confidence, gain=200, offset=0.01,
+                                    max_sigma=2.0, window=21)
+  assert np.isnan(out[:, 2]).all() and np.isfinite(np.delete(out, 2, 1)).all()
