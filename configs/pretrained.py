@@ -11,12 +11,17 @@ is the last stage; `init_from=` names the one before:
 
 python -m launch.train --config=configs/pretrained.py:init_from=workdirs/accuracy/parts2_s0 \
     --workdir=workdirs/pretrained
+python -m launch.tune_smoothing --config=configs/penn_action.py --checkpoint=workdirs/pretrained \
+    --output=workdirs/tune_smoothing
 python -m launch.export --workdir=workdirs/pretrained --deadzone=0.02 --stride=24 \
-    --implementation=fused --output=pose_refine/pretrained/checkpoint
+    --implementation=fused --smoothing=gain=120,offset=0.005,max_sigma=2,window=121 \
+    --output=pose_refine/pretrained/checkpoint
 
-The export writes `export_deadzone` into the model (models.shrink_corrections:
-corrections under 0.02 window units vanish); `eval.stride` (24) is the
-refiner's default stride. `eval=` picks what
+The export writes the deadzone into the model (models.shrink_corrections:
+corrections under 0.02 window units vanish), `eval.stride` (24, the
+refiner's default stride) and `smoothing`, the whole-track post-smoother
+that launch.tune_smoothing picked on the training error family
+(baselines.adaptive_gaussian; training never uses it). `eval=` picks what
 launch.evaluate and launch.report score: penn_action (validation),
 youtube_weak / youtube_strong (the Subset: split test), synthetic (test); the
 model and its training data stay the same.
@@ -60,6 +65,9 @@ def get_config(arg=None):
   config.checkpoint_every_steps = 500
   # Written into the exported model (launch.export --deadzone), not used in training.
   config.export_deadzone = 0.02
+  # The whole-track post-smoother written at export (launch.export --smoothing),
+  # as launch.tune_smoothing picked it on the training error family.
+  config.export_smoothing = dict(gain=120.0, offset=0.005, max_sigma=2.0, window=121)
   # Whole-track refinement's windows: 24 frames apart (8 overlapping) scores as
   # stride 16 does on every data set of RESULTS.md and needs a third fewer windows.
   config.eval.stride = 24

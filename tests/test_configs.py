@@ -79,6 +79,9 @@ def test_shipped_model_was_trained_by_the_committed_config():
       "rate_factors": list(config.corruption.rate_factors)}
   assert shipped["optim"] == config.optim.to_dict()
   assert shipped["eval"]["stride"] == config.eval.stride  # The refiner's default stride.
+  # The post-smoother too is written at export; training has it off.
+  assert shipped["smoothing"] == config.export_smoothing.to_dict()
+  assert config.smoothing.gain == 0.0
   # An empty list trains on config.dataset's train split.
   trained_on = shipped["train_data"] or [{"dataset": shipped["dataset"],
                                           "split": shipped["train_split"]}]
