@@ -141,6 +141,12 @@ def base_config(arg) -> ml_collections.ConfigDict:
   # frames at the model's frame rate. gain 0: off (training and evaluation
   # never use it; launch/tune_smoothing.py picks it for an export).
   config.smoothing = dict(gain=0.0, offset=0.0, max_sigma=2.0, window=121)
+  # Input selector of Refiner.refine_track (pose_refine.selection), applied
+  # before the smoother: a logistic regression that keeps the input where it is
+  # likely closer to the truth than the model's output (probability above
+  # threshold). No coefficients: off (launch/tune_selection.py fits one for an
+  # export).
+  config.selection = dict(features=[], mean=[], std=[], coef=[], threshold=0.5)
   config.eval = dict(stride=16, batch_size=256, pck_thresholds=(20.0, 10.0), filter_row=False)
   config.log_every_steps = 50
   config.eval_every_steps = 500

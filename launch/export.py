@@ -29,6 +29,10 @@ _SMOOTHING = flags.DEFINE_list(
     "smoothing", None, "The whole-track post-smoother written into the config "
     "(config.smoothing, baselines.adaptive_gaussian), as key=value pairs of gain, offset, "
     "max_sigma and window (launch.tune_smoothing prints them); 'off': none; default: the run's.")
+_SELECTION = flags.DEFINE_string(
+    "selection", None, "The input selector written into the config (config.selection, "
+    "pose_refine.selection): the selection.json of launch.tune_selection, or 'off'; default: "
+    "the run's.")
 flags.mark_flags_as_required(["workdir", "output"])
 
 
@@ -48,6 +52,24 @@ def _smoothing(items, current) -> dict:
     raise ValueError(f"--smoothing={','.join(items)}: gain and max_sigma must be >= 0, "
                      "window >= 1.")
   return rule
+
+
+def _selection(value, current) -> dict:
+  """config.selection from --selection: a tune_selection.json's rule, or "off"."""
+  import json  # pylint: disable=g-import-not-at-top
+
+  from pose_refine import selection  # pylint: disable=g-import-not-at-top
+
+  if value == "off":
+    return dict(current, coef=[])
+  try:
+    with open(value, encoding="utf-8") as f:
+      rule = json.load(f)["rule"]
+    selection.check(rule)
+  except (OSError, ValueError, KeyError, TypeError) as error:
+    raise ValueError(f"--selection={value}: not a launch.tune_selection output ({error!r}).") \
+        from error
+  return {key: rule[key] for key in ("features", "mean", "std", "coef", "threshold")}
 
 
 def main(argv):
@@ -75,6 +97,11 @@ def main(argv):
   if _SMOOTHING.value:
     try:
       model.config.smoothing = _smoothing(_SMOOTHING.value, model.config.smoothing)
+    except ValueError as error:
+      sys.exit(f"export: error: {error}")
+  if _SELECTION.value:
+    try:
+      model.config.selection = _selection(_SELECTION.value, model.config.selection)
     except ValueError as error:
       sys.exit(f"export: error: {error}")
   step = checkpointing.latest_step(_WORKDIR.value)

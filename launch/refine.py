@@ -28,7 +28,8 @@ _INPUT = flags.DEFINE_string("input", None, "Keypoints file or OpenPose folder."
 _OUTPUT = flags.DEFINE_string("output", None, "Where to write the refined keypoints.")
 _CHECKPOINT = flags.DEFINE_string(
     "checkpoint", "", "A run's workdir or exported model (default: pose_refine/pretrained); "
-    "a '#smoothing=off' or '#deadzone=D' suffix overrides its setting (refiner.from_spec).")
+    "a '#smoothing=off', '#selection=off' or '#deadzone=D' suffix overrides its setting "
+    "(refiner.from_spec).")
 _SKELETON = flags.DEFINE_string(
     "skeleton", "", "The input's joint set (default: known from the format or joint count).")
 _FORMAT = flags.DEFINE_enum(

@@ -383,9 +383,9 @@ def _parser() -> argparse.ArgumentParser:
   refine.add_argument("--overlay", help="overlay video (.mp4) or frame folder "
                                         "(default: OUT's name + _overlay.mp4)")
   refine.add_argument("--checkpoint", help="a training workdir or launch.export output "
-                                           "(default: the shipped model); a '#smoothing=off' "
-                                           "or '#deadzone=D' suffix overrides its setting, e.g. "
-                                           "shipped#smoothing=off")
+                                           "(default: the shipped model); a '#smoothing=off', "
+                                           "'#selection=off' or '#deadzone=D' suffix overrides "
+                                           "its setting, e.g. shipped#smoothing=off")
   refine.add_argument("--skeleton", help="the input's joint set (default: from the format or "
                                          "the joint count), e.g. coco, mediapipe, openpose_body25")
   refine.add_argument("--format", choices=["coco", "openpose", "estimator", "npy", "npz"],

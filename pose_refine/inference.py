@@ -20,7 +20,9 @@ from pose_refine import windows
 # trained them did where their config lacks a key.
 _RENAMED_KEYS = {"fill_gaps": "fill_missing"}
 _ABSENT_KEYS = {"fill_missing": False, "model_kind": "seq2seq", "frame_rate": 30.0,
-                "smoothing": {"gain": 0.0, "offset": 0.0, "max_sigma": 2.0, "window": 121}}
+                "smoothing": {"gain": 0.0, "offset": 0.0, "max_sigma": 2.0, "window": 121},
+                "selection": {"features": [], "mean": [], "std": [], "coef": [],
+                              "threshold": 0.5}}
 
 
 def load_config(checkpoint) -> ml_collections.ConfigDict:

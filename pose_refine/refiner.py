@@ -48,10 +48,14 @@ class Refiner:
     smoothing: False turns off the checkpoint's whole-track post-smoother
       (config.smoothing, baselines.adaptive_gaussian; the shipped model has
       one); None or True: the checkpoint's (off if it has none).
+    selection: False turns off the checkpoint's input selector
+      (config.selection, pose_refine.selection: keeps the input where it
+      is likely closer to the truth than the model's output; the shipped
+      model has one); None or True: the checkpoint's (off if it has none).
   """
 
   def __init__(self, checkpoint: str | None = None, *, deadzone: float | None = None,
-               smoothing: bool | None = None):
+               smoothing: bool | None = None, selection: bool | None = None):
     self.checkpoint = os.fspath(checkpoint or DEFAULT_CHECKPOINT)
     self.config = inference.load_config(self.checkpoint)
     if deadzone is not None:
@@ -60,6 +64,8 @@ class Refiner:
       self.config.model.deadzone = float(deadzone)
     if smoothing is False:
       self.config.smoothing.gain = 0.0
+    if selection is False:
+      self.config.selection.coef = []
     self.skeleton = skeletons.get_skeleton(self.config.skeleton)
     self.model = models.create_model(self.config, self.skeleton)
     self.mesh = sharding.make_mesh()
@@ -135,15 +141,38 @@ class Refiner:
         batch_size=batch_size, mesh=self.mesh, fill_missing=self.config.fill_missing,
         progress=progress,
     )[0]
+    if factor == 1:
+      refined = self.select(refined, points, scores)
     # An interpolated-up track is at the model's rate.
     refined = self.smooth(refined, track["poses"], track["confidence"],
                           self.frame_rate if factor > 1 else fps)[::factor]
+    if factor > 1:  # The selector reads the input's own frames, not interpolated ones.
+      refined = self.select(refined, points, scores)
     refined[:, ~seen.any(0)] = np.nan  # Joints never seen in the track are not guessed.
     if not fill_missing:
       refined[~seen] = np.nan
 
     return skeletons.apply_refinement(keypoints, points, refined, skeleton, self.skeleton,
                                       fill_missing)
+
+  def select(self, refined, poses, confidence) -> np.ndarray:
+    """The checkpoint's input selector (config.selection) on a refined track.
+
+    Args:
+      refined: [frames, joints, 2] the model's output for `poses` (its skeleton).
+      poses, confidence: the model's input.
+
+    Returns:
+      `refined` with the input kept where the selector finds it closer to
+      the truth (pose_refine.selection.select), or as it is when the
+      checkpoint has no selector.
+    """
+    rule = self.config.selection
+    if not len(rule.coef):
+      return refined
+    from pose_refine import selection  # pylint: disable=g-import-not-at-top  SciPy on demand.
+
+    return selection.select(refined, poses, confidence, rule)
 
   def smooth(self, refined, poses, confidence, fps: float | None = None) -> np.ndarray:
     """The checkpoint's whole-track post-smoother (config.smoothing) on a refined track.
@@ -244,9 +273,10 @@ def load(checkpoint: str | None = None) -> Refiner:
 
 
 def from_spec(spec: str) -> Refiner:
-  """A Refiner from "CHECKPOINT[#deadzone=D][#smoothing=off]".
+  """A Refiner from "CHECKPOINT[#deadzone=D][#smoothing=off][#selection=off]".
 
-  "" or "shipped" is the shipped model; `deadzone` and `smoothing` as in Refiner.
+  "" or "shipped" is the shipped model; `deadzone`, `smoothing` and
+  `selection` as in Refiner.
   """
   path, *options = spec.split("#")
   settings = {}
@@ -254,11 +284,11 @@ def from_spec(spec: str) -> Refiner:
     key, _, value = option.partition("=")
     if key == "deadzone" and value:
       settings["deadzone"] = float(value)
-    elif key == "smoothing" and value in ("off", "on"):
-      settings["smoothing"] = value == "on"
+    elif key in ("smoothing", "selection") and value in ("off", "on"):
+      settings[key] = value == "on"
     else:
-      raise ValueError(f"{spec!r}: unknown option {option!r}; expected #deadzone=D or "
-                       "#smoothing=off.")
+      raise ValueError(f"{spec!r}: unknown option {option!r}; expected #deadzone=D, "
+                       "#smoothing=off or #selection=off.")
   return Refiner(None if path in ("", "shipped") else path, **settings)
 
 

@@ -37,9 +37,10 @@ a window has closed by the time it runs, k - window + 1 frames after its
 last frame: always for input without missing joints (tests/test_streaming.py);
 otherwise only the filled values of the joints in such open gaps, which
 enter the model at confidence 0.01, differ. A checkpoint's whole-track
-post-smoother (config.smoothing, Refiner.smooth) is not applied to streams
-in either mode: it measures and smooths with frames on both sides, so the
-equality is with `Refiner(smoothing=False).refine_track`.
+post-smoother and input selector (config.smoothing and config.selection,
+Refiner.smooth and Refiner.select) are not applied to streams in either
+mode: they read frames on both sides, so the equality is with
+`Refiner(smoothing=False, selection=False).refine_track`.
 
 A motion gate (MotionGate, sliding mode only, off by default) hands a joint
 to a light One-Euro filter instead of the model where the input continues

@@ -283,3 +283,32 @@ def test_tune_smoothing_launcher_keeps_pck_and_picks_the_smoothest(data_dir, tmp
   assert record["export"] == ",".join(
       f"{k}={v:g}" for k, v in record["best"]["rule"].items()) + ",window=31"
   assert set(record["report"]) == {"heldout/0.0", "heldout/3.0", "train/0.0", "train/3.0"}
+
+
+def test_tune_selection_launcher_fits_a_rule_that_ships(data_dir, tmp_path):
+  import json  # noqa: PLC0415
+  import subprocess  # noqa: PLC0415
+  import sys  # noqa: PLC0415
+
+  from pose_refine import selection  # noqa: PLC0415
+  from tests import conftest  # noqa: PLC0415
+
+  command = [sys.executable, "-m", "launch.tune_selection",
+             "--config=configs/synthetic.py:runlocal=True", f"--config.data_dir={data_dir}",
+             f"--output={tmp_path}", "--levels=0,3", "--threshold=0.6"]
+  result = subprocess.run(command, cwd=conftest.ROOT, env=conftest.subprocess_env(),
+                          capture_output=True, text=True, timeout=600)
+  assert result.returncode == 0, result.stderr[-2000:]
+  record = json.loads((tmp_path / "selection.json").read_text())
+  selection.check(record["rule"])
+  assert record["rule"]["threshold"] == 0.6 and 0 < record["input_closer"] < 1
+  assert set(record["report"]["heldout/rate=1/level=3"]) == {"unselected", "selected", "oracle"}
+  assert set(record["report"]) == {f"{family}/rate=1/level={level}"
+                                   for family in ("heldout", "train") for level in (0, 3)}
+  clean = record["report"]["heldout/rate=1/level=0"]
+  # On clean input the selector keeps input joints, which are exact: never worse.
+  assert clean["selected"]["mean_error"] <= clean["unselected"]["mean_error"]
+  assert record["export"] == f"--selection={tmp_path / 'selection.json'}"
+  bad = subprocess.run(command[:-1] + ["--rates=0.5"], cwd=conftest.ROOT,
+                       env=conftest.subprocess_env(), capture_output=True, text=True, timeout=600)
+  assert bad.returncode != 0 and "at least 0.67" in bad.stderr

@@ -119,3 +119,54 @@ def test_export_writes_a_smoother_that_refine_track_applies(tmp_path):
   assert not (tmp_path / "bad").exists()
   with pytest.raises(ValueError, match="unknown option 'smooth=no'"):
     refiner.from_spec(f"{run}#smooth=no")
+
+
+def test_export_writes_a_selector_that_refine_track_applies_before_the_smoother(tmp_path):
+  import json  # pylint: disable=g-import-not-at-top
+
+  from pose_refine import baselines  # pylint: disable=g-import-not-at-top
+  from pose_refine import selection  # pylint: disable=g-import-not-at-top
+  from tests import test_selection  # pylint: disable=g-import-not-at-top
+  from tests import test_streaming  # pylint: disable=g-import-not-at-top
+  run = test_streaming.tiny_checkpoint(tmp_path / "run")
+  # A rule with one cue, the confidence c (coefficient 4 on (c - 0.5) / 0.5), that keeps
+  # the input where its probability exceeds 1 / (1 + e^-1): where 8 c - 4 > 1.
+  rule = test_selection._rule(0.0, threshold=1 / (1 + np.exp(-1.0)))  # pylint: disable=protected-access
+  rule["coef"][selection.FEATURES.index("confidence")] = 4.0
+  rule["mean"][selection.FEATURES.index("confidence")] = 0.5
+  rule["std"][selection.FEATURES.index("confidence")] = 0.5
+  (tmp_path / "selection.json").write_text(json.dumps({"rule": rule}))
+  out = _export(f"--workdir={run}", f"--output={tmp_path / 'model'}",
+                f"--selection={tmp_path / 'selection.json'}",
+                "--smoothing=gain=400,offset=0,max_sigma=1.5,window=11")
+  assert out.returncode == 0, out.stderr
+  assert checkpointing.restore_config(tmp_path / "model")["selection"] == rule
+
+  poses, confidence = test_streaming.track(60, seed=3)
+  model = refiner.Refiner(str(tmp_path / "model"))
+  skeleton = model.skeleton
+  plain = refiner.from_spec(f"{tmp_path / 'model'}#selection=off#smoothing=off")
+  unselected = plain.refine_track(poses, confidence, skeleton)
+  np.testing.assert_array_equal(unselected, refiner.Refiner(run).refine_track(
+      poses, confidence, skeleton))  # A checkpoint without a selector: off.
+  confident = confidence > 0.625  # These joints keep their input.
+  assert 0.2 < confident.mean() < 0.8
+  selected = np.where(confident[..., None], poses, unselected)
+  expected = baselines.adaptive_gaussian(selected, poses, confidence, gain=400, offset=0,
+                                         max_sigma=1.5, window=11)
+  np.testing.assert_allclose(model.refine_track(poses, confidence, skeleton), expected, atol=1e-4)
+  only_selected = refiner.from_spec(f"{tmp_path / 'model'}#smoothing=off")
+  np.testing.assert_array_equal(only_selected.refine_track(poses, confidence, skeleton), selected)
+  # A track slower than the model's rate is refined interpolated up and selected at its own frames.
+  slow = only_selected.refine_track(poses, confidence, skeleton, fps=10)
+  slow_unselected = plain.refine_track(poses, confidence, skeleton, fps=10)
+  np.testing.assert_array_equal(slow, np.where(confident[..., None], poses, slow_unselected))
+
+  (tmp_path / "bad.json").write_text(json.dumps({"rule": dict(rule, features=["x"])}))
+  out = _export(f"--workdir={run}", f"--output={tmp_path / 'bad'}",
+                f"--selection={tmp_path / 'bad.json'}")
+  assert out.returncode == 1 and "not a launch.tune_selection output" in out.stderr
+  assert "refit it" in out.stderr and not (tmp_path / "bad").exists()
+  out = _export(f"--workdir={run}", f"--output={tmp_path / 'off'}", "--selection=off")
+  assert out.returncode == 0 and checkpointing.restore_config(tmp_path / "off")["selection"][
+      "coef"] == []

@@ -350,11 +350,15 @@ def test_slow_tracks_are_refined_at_the_models_frame_rate():
            + rng.normal(0, 40, (1, 13, 2)) + rng.normal(0, 2, (50, 13, 2))).astype(np.float32)
   confidence = rng.uniform(0.5, 1.0, (50, 13)).astype(np.float32)
   skeleton = skeletons.get_skeleton("penn_action")
-  slow = model.refine_track(poses, confidence, skeleton, fps=15)
+  unselected = refiner.load("shipped#selection=off")
+  slow = unselected.refine_track(poses, confidence, skeleton, fps=15)
   # The same as refining the track interpolated to 30 fps and keeping its own frames.
-  up = model.refine_track(*windows.upsample(poses, confidence, 2), skeleton)
+  up = unselected.refine_track(*windows.upsample(poses, confidence, 2), skeleton)
   np.testing.assert_allclose(slow, up[::2], atol=1e-4)
-  assert np.abs(slow - model.refine_track(poses, confidence, skeleton)).max() > 0.1
+  assert np.abs(slow - unselected.refine_track(poses, confidence, skeleton)).max() > 0.1
+  # The input selector then chooses at the track's own frames, not the interpolated ones.
+  np.testing.assert_array_equal(model.refine_track(poses, confidence, skeleton, fps=15),
+                                model.select(slow, poses, confidence))
   np.testing.assert_array_equal(model.refine_track(poses, confidence, skeleton, fps=25),
                                 model.refine_track(poses, confidence, skeleton))
   assert model.windows(50, fps=15) == model.windows(99)
