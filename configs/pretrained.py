@@ -11,17 +11,25 @@ is the last stage; `init_from=` names the one before:
 
 python -m launch.train --config=configs/pretrained.py:init_from=workdirs/accuracy/parts2_s0 \
     --workdir=workdirs/pretrained
-python -m launch.tune_smoothing --config=configs/penn_action.py --checkpoint=workdirs/pretrained \
-    --output=workdirs/tune_smoothing
 python -m launch.export --workdir=workdirs/pretrained --deadzone=0.02 --stride=24 \
-    --implementation=fused --smoothing=gain=120,offset=0.005,max_sigma=2,window=121 \
-    --output=pose_refine/pretrained/checkpoint
+    --implementation=fused --output=workdirs/pretrained_export
+python -m launch.tune_selection --config=configs/penn_action.py \
+    --checkpoint=workdirs/pretrained_export --output=workdirs/tune_selection
+python -m launch.export --workdir=workdirs/pretrained_export \
+    --selection=workdirs/tune_selection/selection.json --output=workdirs/pretrained_selected
+python -m launch.tune_smoothing --config=configs/penn_action.py \
+    --checkpoint=workdirs/pretrained_selected --output=workdirs/tune_smoothing
+python -m launch.export --workdir=workdirs/pretrained_selected \
+    --smoothing=gain=80,offset=0,max_sigma=3,window=121 --output=pose_refine/pretrained/checkpoint
 
-The export writes the deadzone into the model (models.shrink_corrections:
+The exports write the deadzone into the model (models.shrink_corrections:
 corrections under 0.02 window units vanish), `eval.stride` (24, the
-refiner's default stride) and `smoothing`, the whole-track post-smoother
-that launch.tune_smoothing picked on the training error family
-(baselines.adaptive_gaussian; training never uses it). `eval=` picks what
+refiner's default stride), `selection`, the input selector that
+launch.tune_selection fitted on the training error family
+(pose_refine.selection: the input is kept where it is likely closer to the
+truth than the model's output), and `smoothing`, the whole-track
+post-smoother that launch.tune_smoothing then picked on the same family
+(baselines.adaptive_gaussian). Training uses neither. `eval=` picks what
 launch.evaluate and launch.report score: penn_action (validation),
 youtube_weak / youtube_strong (the Subset: split test), synthetic (test); the
 model and its training data stay the same.
@@ -66,8 +74,11 @@ def get_config(arg=None):
   # Written into the exported model (launch.export --deadzone), not used in training.
   config.export_deadzone = 0.02
   # The whole-track post-smoother written at export (launch.export --smoothing),
-  # as launch.tune_smoothing picked it on the training error family.
-  config.export_smoothing = dict(gain=120.0, offset=0.005, max_sigma=2.0, window=121)
+  # as launch.tune_smoothing picked it on the training error family, after the
+  # input selector (launch.export --selection; its coefficients are in the
+  # checkpoint, fitted by launch.tune_selection at this threshold).
+  config.export_smoothing = dict(gain=80.0, offset=0.0, max_sigma=3.0, window=121)
+  config.export_selection_threshold = 0.5
   # Whole-track refinement's windows: 24 frames apart (8 overlapping) scores as
   # stride 16 does on every data set of RESULTS.md and needs a third fewer windows.
   config.eval.stride = 24

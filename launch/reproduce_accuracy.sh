@@ -73,6 +73,19 @@ models="$models,robust_s2=$out/robust_s2,mlp_robust=$out/mlp_robust,ft_s0=$out/f
 robustness() { "$python" -m launch.robustness --config=configs/penn_action.py "$@"; }
 # Starts folder $out/$2 with $out/$1's file $3, so the run into it reuses the filters tuned there.
 reuse() { mkdir -p "$out/$2" && cp "$out/$1/$3" "$out/$2/"; }
+# launch.report on the report sets of "The shipped model" into $out/$1_SET (YouTube Pose told
+# its frame spacing); the other arguments: --checkpoint=NAME=SPEC ...
+report_sets() {
+  local prefix=$1; shift
+  for set in youtube_weak youtube_strong; do
+    "$python" -m launch.report --config=configs/pretrained.py:eval=$set --fps=0.43 --overlays=0 "$@" \
+      --output="$out/${prefix}_$set"
+  done
+  "$python" -m launch.report --config=configs/pretrained.py:eval=synthetic --overlays=0 "$@" \
+    --output="$out/${prefix}_synthetic"
+  "$python" -m launch.report --config=configs/penn_action.py --tune_split="train[:150]" --overlays=0 \
+    "$@" --output="$out/${prefix}_penn_action"
+}
 # launch.online_curve into $out/$1, reusing the causal filters tuned by the first online run.
 online_run() {
   local dir=$1; shift
@@ -181,6 +194,11 @@ online_run online_acceleration --models="control=$out/noedge_s0#deadzone=0.03,ac
 # The then shipped model's other held-out checks on acceleration 0.1 at deadzone 0.02 (RESULTS.md, the end
 # of "The acceleration term's weight"): frame rates, upper body, one wrong joint, streaming, report sets.
 acc01_dz02="acc01_dz02=$out/acc01_s0#deadzone=0.02"
+# The shipped model of 2026-12-02 (acc01_s0 at deadzone 0.02, stride 24; with the first whole-track
+# smoother from the "smoother" block below on, no input selector).
+[ -d "$out/shipped_1202" ] || "$python" -m launch.export --workdir="$out/acc01_s0" \
+  --output="$out/shipped_1202" --deadzone=0.02 --stride=24 --implementation=fused \
+  --smoothing=gain=120,offset=0.005,max_sigma=2,window=121
 candidate="$was_shipped,$acc01_dz02"
 reuse rates_told candidate_rates robustness.json
 reuse upper candidate_upper robustness.json
@@ -205,7 +223,7 @@ done
 # frame by frame (RESULTS.md "Online refinement"; the filters' settings from the first online run).
 reuse main shipped robustness.json
 robustness --output="$out/shipped" --families=heldout,train --levels=0,1,2,3,4 \
-  --models="shipped=shipped#smoothing=off,previous=$out/parts2_shipped,smoothnet_style=$out/mlp_robust"
+  --models="shipped=$out/shipped_1202#smoothing=off,previous=$out/parts2_shipped,smoothnet_style=$out/mlp_robust"
 online_run online_shipped --models=shipped=shipped --lookaheads=0,1,2,4,8,16,offline
 online_run online_parts2 --models="parts2=$out/parts2_shipped"
 "$python" docs/make_online_figure.py "$out"/online_shipped/online_curve.json \
@@ -222,22 +240,42 @@ online_run online_gate --models=gated=shipped --gate --lookaheads=0,1,2,4,8,16
 # The whole-track post-smoother (RESULTS.md "A smoother for the jitter the model leaves"): tuned on
 # the training family's tune half (and with a tighter PCK tolerance), then the shipped model with it
 # against error level (docs/robustness_shipped.png), frame rate and the report sets.
-"$python" -m launch.tune_smoothing --config=configs/penn_action.py --output="$out/tune_smoothing"
+"$python" -m launch.tune_smoothing --config=configs/penn_action.py --output="$out/tune_smoothing" \
+  --checkpoint="$out/shipped_1202"
 "$python" -m launch.tune_smoothing --config=configs/penn_action.py --output="$out/tune_smoothing_tol01" \
-  --tolerance=0.1
+  --checkpoint="$out/shipped_1202" --tolerance=0.1
+was_1202="shipped=$out/shipped_1202,without_smoother=$out/shipped_1202#smoothing=off"
 reuse main smoothed robustness.json
 robustness --output="$out/smoothed" --families=heldout,train --levels=0,1,2,3,4 \
-  --models="shipped=shipped,without_smoother=shipped#smoothing=off,previous=$out/parts2_shipped,smoothnet_style=$out/mlp_robust"
+  --models="$was_1202,previous=$out/parts2_shipped,smoothnet_style=$out/mlp_robust"
 reuse rates_told smoothed_rates robustness.json
-robustness --output="$out/smoothed_rates" --models="shipped=shipped,without_smoother=shipped#smoothing=off" \
+robustness --output="$out/smoothed_rates" --models="$was_1202" \
   --families=heldout --levels=0,1,3 --rates=0.5,2 --wrong_joint= --tell_fps=30
-cp "$out/smoothed/robustness.png" docs/robustness_shipped.png
-both="--checkpoint=shipped=shipped --checkpoint=without_smoother=shipped#smoothing=off"
-for set in youtube_weak youtube_strong; do
-  "$python" -m launch.report --config=configs/pretrained.py:eval=$set --fps=0.43 --overlays=0 $both \
-    --output="$out/smoothed_$set"
+report_sets smoothed --checkpoint="shipped=$out/shipped_1202" \
+  --checkpoint="without_smoother=$out/shipped_1202#smoothing=off"
+# The input selector (RESULTS.md "Keeping the input where it was right" and "The shipped model"):
+# fitted on the training family's tune half, the smoother re-tuned after it (its export is
+# pose_refine/pretrained since 2026-12-03), then the shipped model against error level
+# (docs/robustness_shipped.png), frame rate and the report sets.
+"$python" -m launch.tune_selection --config=configs/penn_action.py --checkpoint="$out/shipped_1202" \
+  --output="$out/tune_selection"
+[ -d "$out/selected" ] || "$python" -m launch.export --workdir="$out/shipped_1202" \
+  --selection="$out/tune_selection/selection.json" --output="$out/selected"
+"$python" -m launch.tune_smoothing --config=configs/penn_action.py --checkpoint="$out/selected" \
+  --output="$out/tune_smoothing_selected"
+[ -d "$out/shipped_1203" ] || "$python" -m launch.export --workdir="$out/selected" \
+  --smoothing=gain=80,offset=0,max_sigma=3,window=121 --output="$out/shipped_1203"
+three="shipped=shipped,without_selector=shipped#selection=off,previous=$out/shipped_1202"
+reuse main selected_eval robustness.json
+robustness --output="$out/selected_eval" --families=heldout,train --levels=0,1,2,3,4 \
+  --models="$three,smoothnet_style=$out/mlp_robust"
+reuse rates_told selected_rates robustness.json
+robustness --output="$out/selected_rates" --models="$three" --families=heldout --levels=0,1,3 \
+  --rates=0.5,2 --wrong_joint= --tell_fps=30
+cp "$out/selected_eval/robustness.png" docs/robustness_shipped.png
+three="--checkpoint=${three//,/ --checkpoint=}"
+report_sets selected $three
+for set in youtube_weak youtube_strong; do  # Not told the frame spacing.
+  "$python" -m launch.report --config=configs/pretrained.py:eval=$set --overlays=0 $three \
+    --output="$out/selected_${set}_untold"
 done
-"$python" -m launch.report --config=configs/pretrained.py:eval=synthetic --overlays=0 $both \
-  --output="$out/smoothed_synthetic"
-"$python" -m launch.report --config=configs/penn_action.py --tune_split="train[:150]" --overlays=0 $both \
-  --output="$out/smoothed_penn_action"

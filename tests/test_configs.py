@@ -58,6 +58,7 @@ def test_shipped_model_was_trained_by_the_committed_config():
   from pose_refine import checkpointing  # pylint: disable=g-import-not-at-top
   from pose_refine import models  # pylint: disable=g-import-not-at-top
   from pose_refine import refiner  # pylint: disable=g-import-not-at-top
+  from pose_refine import selection  # pylint: disable=g-import-not-at-top
 
   shipped = checkpointing.restore_config(refiner.DEFAULT_CHECKPOINT)
   config = pretrained.get_config()
@@ -82,6 +83,11 @@ def test_shipped_model_was_trained_by_the_committed_config():
   # The post-smoother too is written at export; training has it off.
   assert shipped["smoothing"] == config.export_smoothing.to_dict()
   assert config.smoothing.gain == 0.0
+  # So is the input selector, fitted for this code's cues.
+  assert shipped["selection"]["threshold"] == config.export_selection_threshold
+  assert tuple(shipped["selection"]["features"]) == selection.FEATURES
+  assert len(shipped["selection"]["coef"]) == 2 * len(selection.FEATURES) + 1
+  assert config.selection.coef == []
   # An empty list trains on config.dataset's train split.
   trained_on = shipped["train_data"] or [{"dataset": shipped["dataset"],
                                           "split": shipped["train_split"]}]
