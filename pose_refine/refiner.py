@@ -199,7 +199,8 @@ class Refiner:
 
   def stream(self, lookahead: int = 0, *, skeleton: str | skeletons.Skeleton | None = None,
              fill_missing: bool = True, stride: int | None = None,
-             gate: streaming.MotionGate | None = None) -> streaming.Stream:
+             gate: streaming.MotionGate | None = None,
+             selection: bool = True) -> streaming.Stream:
     """Refines frames as they come: `push` frame t, get frame t - lookahead back.
 
     Args:
@@ -213,6 +214,9 @@ class Refiner:
       gate: a streaming.MotionGate (lookahead < window): where the input
         continues its own motion, a light One-Euro filter's output replaces
         the model's; None: the model everywhere.
+      selection: at 1 <= lookahead < window, the checkpoint's input selector
+        (config.selection) chooses between input and output on each
+        window, as in refine_track; False: off.
 
     Returns:
       A streaming.Stream: push(keypoints, confidence, track_id, timestamp),
@@ -221,7 +225,7 @@ class Refiner:
     if isinstance(skeleton, str):
       skeleton = skeletons.get_skeleton(skeleton)
     return streaming.Stream(self, lookahead, skeleton, fill_missing=fill_missing, stride=stride,
-                            gate=gate)
+                            gate=gate, selection=selection)
 
   def refine_tracks(self, tracks: list[keypoint_io.Track], skeleton: skeletons.Skeleton, *,
                     fill_missing: bool = True, stride: int | None = None,

@@ -15,6 +15,12 @@ it is also the lag the stream adds. Two modes follow from it:
   lookahead k (models.PoseCorrector.lookahead) uses exactly those k frames.
   `flush` reads the track's last frames from its last window (with less
   lookahead, as offline refinement has at a track's end).
+  With k >= 1 the checkpoint's input selector (config.selection, as
+  `Refiner.refine_track` applies it to whole tracks) runs on each window's
+  output before frame t - k is read: its cues look one frame past the
+  frame they judge, so k = 0 goes without it (the motion gate below is
+  the k = 0 option). Its correction cue over 121 frames sees the window's
+  32 here. `Refiner.stream(k, selection=False)` turns it off.
 - window (k >= window): offline refinement (inference.refine_videos) frame
   by frame: the same windows (windows.window_starts: starts, stride, the
   end-of-track window that `flush` runs), the same merge weights, and frame
@@ -37,10 +43,10 @@ a window has closed by the time it runs, k - window + 1 frames after its
 last frame: always for input without missing joints (tests/test_streaming.py);
 otherwise only the filled values of the joints in such open gaps, which
 enter the model at confidence 0.01, differ. A checkpoint's whole-track
-post-smoother and input selector (config.smoothing and config.selection,
-Refiner.smooth and Refiner.select) are not applied to streams in either
-mode: they read frames on both sides, so the equality is with
-`Refiner(smoothing=False, selection=False).refine_track`.
+post-smoother (config.smoothing, Refiner.smooth) is not applied to streams
+in either mode, nor the input selector in window mode: they read frames
+on both sides, so the equality is with `Refiner(smoothing=False,
+selection=False).refine_track`.
 
 A motion gate (MotionGate, sliding mode only, off by default) hands a joint
 to a light One-Euro filter instead of the model where the input continues
@@ -265,11 +271,14 @@ class Stream:
     stride: window mode's frames between windows (default: the model's
       evaluation stride, as offline refinement).
     gate: a MotionGate for sliding mode (see the module docstring); None: off.
+    selection: in sliding mode with lookahead >= 1, apply the checkpoint's
+      input selector (config.selection, pose_refine.selection) to each
+      window's output (see the module docstring); False: never.
   """
 
   def __init__(self, refiner, lookahead: int, skeleton: skeletons.Skeleton | None = None, *,
                fill_missing: bool = True, stride: int | None = None,
-               gate: MotionGate | None = None):
+               gate: MotionGate | None = None, selection: bool = True):
     if lookahead < 0:
       raise ValueError(f"lookahead={lookahead}; expected a number of frames >= 0.")
     self.lookahead = int(lookahead)
@@ -287,6 +296,14 @@ class Stream:
 
       self._smooth_step = functools.partial(baselines.one_euro_step, min_cutoff=gate.min_cutoff,
                                             beta=gate.beta, rate=gate.rate)
+    # The selector's cues read frame t + 1: none at lookahead 0.
+    rule = refiner.config.get("selection")
+    self.selection = (rule if selection and self.mode == "sliding" and self.lookahead >= 1
+                      and rule is not None and len(rule.coef) else None)
+    if self.selection is not None:
+      from pose_refine import selection as selector  # noqa: PLC0415  scipy only when asked.
+
+      self._select = functools.partial(selector.select, rule=self.selection)
     self.model_skeleton = refiner.skeleton
     self.skeleton = skeleton or refiner.skeleton
     self.fill_missing = fill_missing
@@ -360,7 +377,7 @@ class Stream:
       ready = [t for t in tracks if t.count > self.lookahead]
       outputs = self._run([(t, t.count - self.window) for t in ready])
       return [self._emit(t, t.count - 1 - self.lookahead,
-                         out[self.window - 1 - self.lookahead])
+                         self._selected(t, out)[self.window - 1 - self.lookahead])
               for t, (out, _) in zip(ready, outputs)]
     # Window mode: the regular window starting k frames ago runs now.
     due = [t for t in tracks if t.count - 1 - self.lookahead >= t.next_start]
@@ -383,6 +400,7 @@ class Stream:
     out = []
     if self.mode == "sliding":
       for t, (output, _) in zip(tracks, self._run([(t, t.count - self.window) for t in tracks])):
+        output = self._selected(t, output)
         out += [self._emit(t, f, output[f - t.count + self.window])
                 for f in range(t.emitted, t.count)]
       return out
@@ -467,6 +485,22 @@ class Stream:
     outputs = np.asarray(self._predict(self._params, poses, scores))
     reliability = skeletons.observed(poses, scores).mean(axis=(1, 2)) + 1e-3
     return [(outputs[i], reliability[i]) for i in range(len(cut))]
+
+  def _selected(self, track: _Track, output: np.ndarray) -> np.ndarray:
+    """A sliding window's output (the track's last frames) after the input selector, if on.
+
+    The selector reads the window's frames as a whole track would: the
+    input as pushed (not gap-filled) and the model's output, over the
+    frames pushed so far (the front padding left out).
+    """
+    if self.selection is None:
+      return output
+    start = track.count - self.window
+    poses, scores = track.window(start, self.window, False)
+    real = max(-start, 0)
+    output = np.array(output, np.float32)
+    output[real:] = self._select(output[real:], poses[real:], scores[real:])
+    return output
 
   def _merge(self, jobs) -> None:
     """Runs window-mode windows and adds their outputs to their frames' sums."""

@@ -17,7 +17,8 @@ ROWS = (
     ("normalization", "skeletons", "frames", "files"),
 )
 WITHIN_A_ROW = {("train", "evaluation"), ("robustness", "evaluation"),
-                ("streaming", "baselines"), ("selection", "baselines")}
+                ("streaming", "baselines"), ("selection", "baselines"),
+                ("streaming", "selection")}
 
 
 def _project_imports(path: pathlib.Path) -> set[str]:

@@ -327,3 +327,32 @@ def test_stream_command_follows_a_file_being_written(causal_model, tmp_path):
   frames = [json.loads(first)] + [json.loads(line) for line in rest.splitlines()]
   assert [f["frame"] for f in frames] == list(range(10))
   assert {f["track"] for f in frames} == {"a"}
+
+
+def test_sliding_windows_go_through_the_checkpoints_input_selector(offline_model, tmp_path):
+  from pose_refine import selection  # pylint: disable=g-import-not-at-top
+  from tests import test_selection  # pylint: disable=g-import-not-at-top
+
+  # The same network with a selector that keeps the input where its confidence c
+  # is above 0.625 (logit 4 (c - 0.5) / 0.5 above 1).
+  config = checkpointing.restore_config(offline_model.checkpoint)
+  rule = test_selection._rule(0.0, threshold=1 / (1 + np.exp(-1.0)))  # pylint: disable=protected-access
+  rule["coef"][selection.FEATURES.index("confidence")] = 4.0
+  rule["mean"][selection.FEATURES.index("confidence")] = 0.5
+  rule["std"][selection.FEATURES.index("confidence")] = 0.5
+  config["selection"] = rule
+  checkpointing.export(tmp_path / "selected", 1, offline_model.params,
+                       ml_collections.ConfigDict(config))
+  selected = refiner.Refiner(str(tmp_path / "selected"))
+  poses, confidence = track(20, seed=5, gaps=4)
+  keep = ((confidence > 0.625) & np.isfinite(poses).all(-1))[..., None]
+  for lookahead in (1, 3):  # Frames read mid-window and, at the end, by flush.
+    plain = streamed(offline_model.stream(lookahead), poses, confidence)
+    np.testing.assert_array_equal(streamed(selected.stream(lookahead), poses, confidence),
+                                  np.where(keep, poses, plain))
+    np.testing.assert_array_equal(
+        streamed(selected.stream(lookahead, selection=False), poses, confidence), plain)
+  # Lookahead 0 (its cues need frame t + 1) and window mode go without it.
+  for lookahead in (0, WINDOW):
+    np.testing.assert_array_equal(streamed(selected.stream(lookahead), poses, confidence),
+                                  streamed(offline_model.stream(lookahead), poses, confidence))
