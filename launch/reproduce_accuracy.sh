@@ -224,18 +224,19 @@ done
 reuse main shipped robustness.json
 robustness --output="$out/shipped" --families=heldout,train --levels=0,1,2,3,4 \
   --models="shipped=$out/shipped_1202#smoothing=off,previous=$out/parts2_shipped,smoothnet_style=$out/mlp_robust"
-online_run online_shipped --models=shipped=shipped --lookaheads=0,1,2,4,8,16,offline
+online_run online_shipped --models="shipped=$out/shipped_1202#smoothing=off" \
+  --lookaheads=0,1,2,4,8,16,offline
 online_run online_parts2 --models="parts2=$out/parts2_shipped"
-"$python" docs/make_online_figure.py "$out"/online_shipped/online_curve.json \
-  "$out"/online/online_curve.json "$out"/online_parts2/online_curve.json
 # The shipped model at k = 0 with larger deadzones (RESULTS.md "Online refinement").
 online_run online_deadzone --lookaheads=0 \
-  --models="dz02=shipped,dz03=shipped#deadzone=0.03,dz04=shipped#deadzone=0.04,dz05=shipped#deadzone=0.05"
+  --models="dz02=$out/shipped_1202,dz03=$out/shipped_1202#deadzone=0.03,dz04=$out/shipped_1202#deadzone=0.04,dz05=$out/shipped_1202#deadzone=0.05"
 # The motion gate (streaming.MotionGate; RESULTS.md "Online refinement"): its defaults tuned at k = 0,
 # then the shipped model's streams through it.
-"$python" -m launch.tune_gate --config=configs/penn_action.py --output="$out/tune_gate"
-online_run online_gate --models=gated=shipped --gate --lookaheads=0,1,2,4,8,16
+"$python" -m launch.tune_gate --config=configs/penn_action.py --output="$out/tune_gate" \
+  --checkpoint="$out/shipped_1202"
+online_run online_gate --models="gated=$out/shipped_1202" --gate --lookaheads=0,1,2,4,8,16
 "$python" -m launch.tune_gate --config=configs/penn_action.py --output="$out/tune_gate_k4" \
+  --checkpoint="$out/shipped_1202" \
   --lookahead=4 --tolerance=0,0.01,0.02,0.03,0.05 --min_cutoff=10,30 --beta=0.1 --min_confidence=0.5
 # The whole-track post-smoother (RESULTS.md "A smoother for the jitter the model leaves"): tuned on
 # the training family's tune half (and with a tighter PCK tolerance), then the shipped model with it
@@ -279,3 +280,7 @@ for set in youtube_weak youtube_strong; do  # Not told the frame spacing.
   "$python" -m launch.report --config=configs/pretrained.py:eval=$set --overlays=0 $three \
     --output="$out/selected_${set}_untold"
 done
+# Streams with the selector from k = 1 (RESULTS.md "Online refinement"; docs/online_curve.png).
+online_run online_selected --models="shipped=shipped,without_selector=shipped#selection=off"
+"$python" docs/make_online_figure.py "$out"/online_selected/online_curve.json \
+  "$out"/online/online_curve.json "$out"/online_parts2/online_curve.json
