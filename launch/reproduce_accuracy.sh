@@ -280,7 +280,7 @@ for set in youtube_weak youtube_strong; do  # Not told the frame spacing.
   "$python" -m launch.report --config=configs/pretrained.py:eval=$set --overlays=0 $three \
     --output="$out/selected_${set}_untold"
 done
-# Streams with the selector from k = 1 (RESULTS.md "Online refinement"; docs/online_curve.png).
+# Streams with the selector and smoother from k = 1 (RESULTS.md "Online refinement"; docs/online_curve.png).
 online_run online_selected --models="shipped=shipped,without_selector=shipped#selection=off"
 "$python" docs/make_online_figure.py "$out"/online_selected/online_curve.json \
   "$out"/online/online_curve.json "$out"/online_parts2/online_curve.json

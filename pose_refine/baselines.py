@@ -124,11 +124,14 @@ def adaptive_gaussian(refined, poses, confidence, *, gain: float, offset: float,
       return np.where(present[..., None], out, np.nan).astype(np.float32)
   else:
     smooth = functools.partial(gaussian, refined, present.astype(np.float32))
-  versions = np.stack([refined] + [smooth(s) for s in grid[1:]])
   place = np.clip(sigma / step, 0, len(grid) - 1)
   low = np.floor(place).astype(int)
   high = np.minimum(low + 1, len(grid) - 1)
   weight = (place - low)[:, None, None].astype(np.float32)
+  # Only the grid's sigmas some frame blends (a short track may need two).
+  versions = np.zeros((len(grid),) + refined.shape, np.float32)
+  for index in np.unique(np.concatenate([low, high])):
+    versions[index] = refined if index == 0 else smooth(grid[index])
   frames = np.arange(len(refined))
   return ((1 - weight) * versions[low, frames] + weight * versions[high, frames]).astype(
       np.float32)

@@ -200,7 +200,7 @@ class Refiner:
   def stream(self, lookahead: int = 0, *, skeleton: str | skeletons.Skeleton | None = None,
              fill_missing: bool = True, stride: int | None = None,
              gate: streaming.MotionGate | None = None,
-             selection: bool = True) -> streaming.Stream:
+             selection: bool = True, smoothing: bool = True) -> streaming.Stream:
     """Refines frames as they come: `push` frame t, get frame t - lookahead back.
 
     Args:
@@ -214,9 +214,10 @@ class Refiner:
       gate: a streaming.MotionGate (lookahead < window): where the input
         continues its own motion, a light One-Euro filter's output replaces
         the model's; None: the model everywhere.
-      selection: at 1 <= lookahead < window, the checkpoint's input selector
-        (config.selection) chooses between input and output on each
-        window, as in refine_track; False: off.
+      selection, smoothing: at 1 <= lookahead < window, the checkpoint's
+        input selector and whole-track smoother (config.selection,
+        config.smoothing) run on each window's output, as refine_track
+        runs them on a whole track; False: off.
 
     Returns:
       A streaming.Stream: push(keypoints, confidence, track_id, timestamp),
@@ -225,7 +226,7 @@ class Refiner:
     if isinstance(skeleton, str):
       skeleton = skeletons.get_skeleton(skeleton)
     return streaming.Stream(self, lookahead, skeleton, fill_missing=fill_missing, stride=stride,
-                            gate=gate, selection=selection)
+                            gate=gate, selection=selection, smoothing=smoothing)
 
   def refine_tracks(self, tracks: list[keypoint_io.Track], skeleton: skeletons.Skeleton, *,
                     fill_missing: bool = True, stride: int | None = None,

@@ -15,7 +15,6 @@ smoother.
 """
 
 from typing import Any
-import warnings
 
 import numpy as np
 
@@ -88,10 +87,14 @@ def features(refined, poses, confidence) -> tuple[np.ndarray, np.ndarray]:
   # Past the ends the output's speed is one-sided (the edge frame repeated).
   y_before = np.concatenate([y[:1], y[:-1]])
   y_after = np.concatenate([y[1:], y[-1:]])
-  moved = np.where(observed, correction, np.nan)
-  with warnings.catch_warnings():
-    warnings.simplefilter("ignore", RuntimeWarning)  # Frames with no observed joint.
-    frame = np.nanmedian(moved, axis=1)
+  # Per frame, the median over observed joints (np.nanmedian's value; sorting is
+  # faster on small rows). Frames with none get _ABSENT.
+  count = observed.sum(1)
+  ordered = np.sort(np.where(observed, correction, np.inf), axis=1)
+  rows = np.arange(len(ordered))
+  low = ordered[rows, np.maximum(count - 1, 0) // 2]
+  high = ordered[rows, np.maximum(count, 1) // 2 - (count == 0)]
+  frame = np.where(count > 0, (low + high) / 2, np.nan)
   cues = [
       correction,
       np.where(before & after, np.linalg.norm(x_before + x_after - 2 * x, axis=-1) / 2, _ABSENT),

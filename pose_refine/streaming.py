@@ -15,12 +15,13 @@ it is also the lag the stream adds. Two modes follow from it:
   lookahead k (models.PoseCorrector.lookahead) uses exactly those k frames.
   `flush` reads the track's last frames from its last window (with less
   lookahead, as offline refinement has at a track's end).
-  With k >= 1 the checkpoint's input selector (config.selection, as
-  `Refiner.refine_track` applies it to whole tracks) runs on each window's
-  output before frame t - k is read: its cues look one frame past the
-  frame they judge, so k = 0 goes without it (the motion gate below is
-  the k = 0 option). Its correction cue over 121 frames sees the window's
-  32 here. `Refiner.stream(k, selection=False)` turns it off.
+  With k >= 1 the checkpoint's input selector and whole-track smoother
+  (config.selection and config.smoothing, as `Refiner.refine_track`
+  applies them to whole tracks) run on each window's output before frame
+  t - k is read: they look past the frame they judge, so k = 0 goes
+  without them (the motion gate below is the k = 0 option), and their
+  121-frame measure of the model's corrections sees the window's 32 here.
+  `Refiner.stream(k, selection=False, smoothing=False)` turns them off.
 - window (k >= window): offline refinement (inference.refine_videos) frame
   by frame: the same windows (windows.window_starts: starts, stride, the
   end-of-track window that `flush` runs), the same merge weights, and frame
@@ -43,10 +44,9 @@ a window has closed by the time it runs, k - window + 1 frames after its
 last frame: always for input without missing joints (tests/test_streaming.py);
 otherwise only the filled values of the joints in such open gaps, which
 enter the model at confidence 0.01, differ. A checkpoint's whole-track
-post-smoother (config.smoothing, Refiner.smooth) is not applied to streams
-in either mode, nor the input selector in window mode: they read frames
-on both sides, so the equality is with `Refiner(smoothing=False,
-selection=False).refine_track`.
+smoother and input selector (config.smoothing and config.selection) are
+not applied in window mode, so the equality is with
+`Refiner(smoothing=False, selection=False).refine_track`.
 
 A motion gate (MotionGate, sliding mode only, off by default) hands a joint
 to a light One-Euro filter instead of the model where the input continues
@@ -274,11 +274,14 @@ class Stream:
     selection: in sliding mode with lookahead >= 1, apply the checkpoint's
       input selector (config.selection, pose_refine.selection) to each
       window's output (see the module docstring); False: never.
+    smoothing: likewise the checkpoint's whole-track smoother
+      (config.smoothing, Refiner.smooth), after the selector.
   """
 
   def __init__(self, refiner, lookahead: int, skeleton: skeletons.Skeleton | None = None, *,
                fill_missing: bool = True, stride: int | None = None,
-               gate: MotionGate | None = None, selection: bool = True):
+               gate: MotionGate | None = None, selection: bool = True,
+               smoothing: bool = True):
     if lookahead < 0:
       raise ValueError(f"lookahead={lookahead}; expected a number of frames >= 0.")
     self.lookahead = int(lookahead)
@@ -296,14 +299,18 @@ class Stream:
 
       self._smooth_step = functools.partial(baselines.one_euro_step, min_cutoff=gate.min_cutoff,
                                             beta=gate.beta, rate=gate.rate)
-    # The selector's cues read frame t + 1: none at lookahead 0.
+    # The selector's cues read frame t + 1, the smoother frames on both sides: from lookahead 1.
+    sliding = self.mode == "sliding" and self.lookahead >= 1
     rule = refiner.config.get("selection")
-    self.selection = (rule if selection and self.mode == "sliding" and self.lookahead >= 1
-                      and rule is not None and len(rule.coef) else None)
+    self.selection = (rule if selection and sliding and rule is not None and len(rule.coef)
+                      else None)
     if self.selection is not None:
       from pose_refine import selection as selector  # noqa: PLC0415  scipy only when asked.
 
       self._select = functools.partial(selector.select, rule=self.selection)
+    rule = refiner.config.get("smoothing")
+    self._smooth = (refiner.smooth if smoothing and sliding and rule is not None and rule.gain > 0
+                    else None)
     self.model_skeleton = refiner.skeleton
     self.skeleton = skeleton or refiner.skeleton
     self.fill_missing = fill_missing
@@ -487,19 +494,22 @@ class Stream:
     return [(outputs[i], reliability[i]) for i in range(len(cut))]
 
   def _selected(self, track: _Track, output: np.ndarray) -> np.ndarray:
-    """A sliding window's output (the track's last frames) after the input selector, if on.
+    """A sliding window's output (the track's last frames) after the selector and smoother, if on.
 
-    The selector reads the window's frames as a whole track would: the
-    input as pushed (not gap-filled) and the model's output, over the
+    They read the window's frames as whole-track refinement reads a track:
+    the input as pushed (not gap-filled) and the model's output, over the
     frames pushed so far (the front padding left out).
     """
-    if self.selection is None:
+    if self.selection is None and self._smooth is None:
       return output
     start = track.count - self.window
     poses, scores = track.window(start, self.window, False)
     real = max(-start, 0)
     output = np.array(output, np.float32)
-    output[real:] = self._select(output[real:], poses[real:], scores[real:])
+    if self.selection is not None:
+      output[real:] = self._select(output[real:], poses[real:], scores[real:])
+    if self._smooth is not None:
+      output[real:] = self._smooth(output[real:], poses[real:], scores[real:])
     return output
 
   def _merge(self, jobs) -> None:

@@ -356,3 +356,38 @@ def test_sliding_windows_go_through_the_checkpoints_input_selector(offline_model
   for lookahead in (0, WINDOW):
     np.testing.assert_array_equal(streamed(selected.stream(lookahead), poses, confidence),
                                   streamed(offline_model.stream(lookahead), poses, confidence))
+
+
+def test_sliding_windows_go_through_the_checkpoints_smoother(offline_model, tmp_path):
+  from pose_refine import baselines  # pylint: disable=g-import-not-at-top
+
+  config = checkpointing.restore_config(offline_model.checkpoint)
+  config["smoothing"] = {"gain": 400.0, "offset": 0.0, "max_sigma": 1.5, "window": 11}
+  checkpointing.export(tmp_path / "smoothed", 1, offline_model.params,
+                       ml_collections.ConfigDict(config))
+  smoothed = refiner.Refiner(str(tmp_path / "smoothed"))
+  lookahead = 2
+  poses, confidence = track(14, seed=4)
+  online = streamed(smoothed.stream(lookahead), poses, confidence)
+  # Each window ending at frame e (its frames before 0 left out) is refined, smoothed as a
+  # whole track, and read at frame e - k; the last k frames come from the last window.
+  padded_poses = np.concatenate([np.full((WINDOW - 1, JOINTS, 2), np.nan, np.float32), poses])
+  padded_confidence = np.concatenate([np.zeros((WINDOW - 1, JOINTS), np.float32), confidence])
+  expected = []
+  for end in range(lookahead, len(poses)):
+    out = np.asarray(offline_model.model.apply(
+        {"params": offline_model.params}, padded_poses[None, end: end + WINDOW],
+        padded_confidence[None, end: end + WINDOW])["poses"])[0]
+    first = max(end - WINDOW + 1, 0)
+    real = out[WINDOW - 1 - (end - first):]
+    window = baselines.adaptive_gaussian(real, poses[first: end + 1], confidence[first: end + 1],
+                                         gain=400, offset=0, max_sigma=1.5, window=11)
+    expected.append(window[-1 - lookahead] if end < len(poses) - 1 else window[-1 - lookahead:])
+  expected = np.concatenate([np.stack(expected[:-1]), expected[-1]])
+  np.testing.assert_allclose(online, expected, rtol=1e-5, atol=1e-3)
+  assert np.abs(online - streamed(offline_model.stream(lookahead), poses, confidence)).max() > 0.1
+  np.testing.assert_array_equal(
+      streamed(smoothed.stream(lookahead, smoothing=False), poses, confidence),
+      streamed(offline_model.stream(lookahead), poses, confidence))
+  np.testing.assert_array_equal(streamed(smoothed.stream(0), poses, confidence),
+                                streamed(offline_model.stream(0), poses, confidence))
