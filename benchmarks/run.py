@@ -601,6 +601,22 @@ def markdown(results) -> str:
   return "\n\n".join(parts)
 
 
+def publish(results: dict, text: str, json_path: str, markdown_path: str, begin: str,
+            end: str) -> None:
+  """Writes a benchmark's results to `json_path` and `text` between its markers, and prints it.
+
+  `markdown_path` "" writes no markdown; a page without the markers is left as it is.
+  """
+  files.write_text(json_path, json.dumps(results, indent=1))
+  if markdown_path:
+    page = open(markdown_path, encoding="utf-8").read()
+    if begin in page and end in page:
+      head, rest = page.split(begin, 1)
+      files.write_text(markdown_path, head + begin + "\n" + text + "\n" + end
+                       + rest.split(end, 1)[1])
+  print(text)
+
+
 def write_markdown(path, text) -> None:
   old = open(path).read() if os.path.exists(path) else f"# Benchmarks\n\n{_BEGIN}\n{_END}\n"
   if _BEGIN not in old or _END not in old:
