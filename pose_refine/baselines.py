@@ -69,7 +69,7 @@ def correction_size(refined, poses, confidence, window: int) -> np.ndarray:
   moved = np.where(observed, moved, np.nan)
   half = max(window, 1) // 2
   if len(poses) <= half + 1:  # Every frame's window holds the whole track: one median.
-    return np.full(len(poses), np.median(moved[observed]))
+    return np.full(len(poses), np.median(moved[observed]), np.float64)
   padded = np.pad(moved, ((half, half), (0, 0)), constant_values=np.nan)
   views = np.lib.stride_tricks.sliding_window_view(padded, 2 * half + 1, axis=0)
   out = np.zeros(len(poses))

@@ -213,6 +213,19 @@ def test_correction_size_is_the_median_correction_over_the_track_size():
   np.testing.assert_allclose(level, 5.0 / size, rtol=1e-3)
 
 
+def test_correction_size_of_a_short_track_is_the_sliding_median_bit_for_bit():
+  truth, rng = _jittery_walk()
+  short, poses = truth[:30], truth[:30] + rng.normal(0, 3, truth[:30].shape).astype(np.float32)
+  confidence = np.ones(short.shape[:2], np.float32)
+  level = baselines.correction_size(short, poses, confidence, window=121)
+  # The same frames followed by 200 frames with nothing observed nor placed: the sliding path.
+  pad = lambda x, fill: np.concatenate([x, np.full((200,) + x.shape[1:], fill, x.dtype)])
+  slid = baselines.correction_size(pad(short, np.nan), pad(poses, np.nan),
+                                   pad(confidence, 0.0), window=121)[:30]
+  assert level.dtype == slid.dtype == np.float64
+  np.testing.assert_array_equal(level, slid)
+
+
 def test_adaptive_gaussian_smooths_only_where_the_refiner_corrected():
   truth, rng = _jittery_walk()
   confidence = np.ones(truth.shape[:2], np.float32)
