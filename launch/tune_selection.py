@@ -26,7 +26,6 @@ from etils import epath
 from ml_collections import config_flags
 
 from launch import common
-from pose_refine import baselines
 from pose_refine import files
 from pose_refine import input_pipeline
 from pose_refine import robustness
@@ -82,7 +81,7 @@ def main(argv):
   config = _CONFIG.value
   skeleton = skeletons.get_skeleton(config.skeleton)
   model = refiner.from_spec(_CHECKPOINT.value + "#smoothing=off#selection=off")
-  smoother = refiner.from_spec(_CHECKPOINT.value).config.smoothing
+  smoother = refiner.from_spec(_CHECKPOINT.value + "#selection=off")  # Its smooth, for the report.
   videos = input_pipeline.load_videos(config, config.final_eval_split, skeleton)
   levels = [float(level) for level in _LEVELS.value]
   outputs = {}  # (family, rate, level, half) -> (clips, refined)
@@ -106,23 +105,18 @@ def main(argv):
 
   def score(family, rate, level, chooser):
     half, refined = outputs[(family, rate, level, "report")]
-    faster = max(1.0, rate)
     result = []
     for clip, output in zip(half, refined):
       if chooser == "selected":
         output = selection.select(output, clip["poses"], clip["confidence"], rule)
       elif chooser == "oracle":
-        _, choosable = selection.features(output, clip["poses"], clip["confidence"])
         truth = clip["ground_truth"]
         closer = (np.linalg.norm(np.nan_to_num(clip["poses"]) - truth, axis=-1)
                   < np.linalg.norm(np.nan_to_num(output) - truth, axis=-1))
-        output = np.where((choosable & closer)[..., None], clip["poses"], output)
-      if smoother.gain > 0:
-        output = baselines.adaptive_gaussian(
-            output, clip["poses"], clip["confidence"], gain=smoother.gain * faster,
-            offset=smoother.offset, max_sigma=smoother.max_sigma * faster,
-            window=round(smoother.window * faster))
-      result.append(output)
+        keep = selection.choosable(output, clip["poses"], clip["confidence"]) & closer
+        output = np.where(keep[..., None], clip["poses"], output)
+      result.append(smoother.smooth(output, clip["poses"], clip["confidence"],
+                                    fps=model.frame_rate * rate))
     scores = robustness.scores(result, half)
     return {m: scores[m] for m in _METRICS}
 

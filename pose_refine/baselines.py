@@ -75,14 +75,21 @@ def correction_size(refined, poses, confidence, window: int) -> np.ndarray:
   out = np.zeros(len(poses))
   for start in range(0, len(poses), 1024):  # Bounded memory on long tracks.
     near = views[start:start + 1024].reshape(len(views[start:start + 1024]), -1)
-    # np.nanmedian's value, sorting instead (NaN sorts last): several times faster.
-    count = np.isfinite(near).sum(-1)
-    ordered = np.sort(near, axis=-1)
-    rows = np.arange(len(near))
-    low = ordered[rows, np.maximum(count - 1, 0) // 2]
-    high = ordered[rows, np.maximum(count, 1) // 2 - (count == 0)]
-    out[start:start + 1024] = np.where(count > 0, (low + high) / 2, 0.0)
+    out[start:start + 1024] = np.nan_to_num(row_nanmedian(near), nan=0.0)
   return out
+
+
+def row_nanmedian(values) -> np.ndarray:
+  """np.nanmedian(values, axis=-1) for [rows, n], by sorting (NaN sorts last): faster.
+
+  Rows without a finite value give NaN.
+  """
+  count = np.isfinite(values).sum(-1)
+  ordered = np.sort(values, axis=-1)
+  rows = np.arange(len(values))
+  low = ordered[rows, np.maximum(count - 1, 0) // 2]
+  high = ordered[rows, np.maximum(count, 1) // 2 - (count == 0)]
+  return np.where(count > 0, (low + high) / 2, np.nan)
 
 
 def adaptive_gaussian(refined, poses, confidence, *, gain: float, offset: float,

@@ -56,6 +56,11 @@ def _shifted(values, step: int, fill):
   return out
 
 
+def choosable(refined, poses, confidence) -> np.ndarray:
+  """[time, joints] where the selector may choose: observed in the input and placed by the model."""
+  return skeletons.observed(poses, confidence) & np.all(np.isfinite(refined), -1)
+
+
 def features(refined, poses, confidence) -> tuple[np.ndarray, np.ndarray]:
   """The selector's cues for every joint and frame.
 
@@ -66,12 +71,11 @@ def features(refined, poses, confidence) -> tuple[np.ndarray, np.ndarray]:
 
   Returns:
     cues [time, joints, len(FEATURES)] float64 (raw, before the log) and the
-    joints the selector may choose between, [time, joints] bool (observed in
-    the input and placed by the model).
+    joints the selector may choose between (`choosable`).
   """
   refined = np.asarray(refined, np.float64)
   present = np.all(np.isfinite(refined), -1)
-  observed = skeletons.observed(poses, confidence) & present
+  observed = choosable(refined, poses, confidence)
   shape = observed.shape + (len(FEATURES),)
   if not observed.any():
     return np.zeros(shape), observed
@@ -87,14 +91,7 @@ def features(refined, poses, confidence) -> tuple[np.ndarray, np.ndarray]:
   # Past the ends the output's speed is one-sided (the edge frame repeated).
   y_before = np.concatenate([y[:1], y[:-1]])
   y_after = np.concatenate([y[1:], y[-1:]])
-  # Per frame, the median over observed joints (np.nanmedian's value; sorting is
-  # faster on small rows). Frames with none get _ABSENT.
-  count = observed.sum(1)
-  ordered = np.sort(np.where(observed, correction, np.inf), axis=1)
-  rows = np.arange(len(ordered))
-  low = ordered[rows, np.maximum(count - 1, 0) // 2]
-  high = ordered[rows, np.maximum(count, 1) // 2 - (count == 0)]
-  frame = np.where(count > 0, (low + high) / 2, np.nan)
+  frame = baselines.row_nanmedian(np.where(observed, correction, np.nan))  # NaN: none observed.
   cues = [
       correction,
       np.where(before & after, np.linalg.norm(x_before + x_after - 2 * x, axis=-1) / 2, _ABSENT),

@@ -272,7 +272,7 @@ class Stream:
       evaluation stride, as offline refinement).
     gate: a MotionGate for sliding mode (see the module docstring); None: off.
     selection: in sliding mode with lookahead >= 1, apply the checkpoint's
-      input selector (config.selection, pose_refine.selection) to each
+      input selector (config.selection, Refiner.select) to each
       window's output (see the module docstring); False: never.
     smoothing: likewise the checkpoint's whole-track smoother
       (config.smoothing, Refiner.smooth), after the selector.
@@ -301,15 +301,9 @@ class Stream:
                                             beta=gate.beta, rate=gate.rate)
     # The selector's cues read frame t + 1, the smoother frames on both sides: from lookahead 1.
     sliding = self.mode == "sliding" and self.lookahead >= 1
-    rule = refiner.config.get("selection")
-    self.selection = (rule if selection and sliding and rule is not None and len(rule.coef)
-                      else None)
-    if self.selection is not None:
-      from pose_refine import selection as selector  # noqa: PLC0415  scipy only when asked.
-
-      self._select = functools.partial(selector.select, rule=self.selection)
-    rule = refiner.config.get("smoothing")
-    self._smooth = (refiner.smooth if smoothing and sliding and rule is not None and rule.gain > 0
+    self._select = (refiner.select if selection and sliding
+                    and len(refiner.config.selection.coef) else None)
+    self._smooth = (refiner.smooth if smoothing and sliding and refiner.config.smoothing.gain > 0
                     else None)
     self.model_skeleton = refiner.skeleton
     self.skeleton = skeleton or refiner.skeleton
@@ -500,13 +494,13 @@ class Stream:
     the input as pushed (not gap-filled) and the model's output, over the
     frames pushed so far (the front padding left out).
     """
-    if self.selection is None and self._smooth is None:
+    if self._select is None and self._smooth is None:
       return output
     start = track.count - self.window
     poses, scores = track.window(start, self.window, False)
     real = max(-start, 0)
     output = np.array(output, np.float32)
-    if self.selection is not None:
+    if self._select is not None:
       output[real:] = self._select(output[real:], poses[real:], scores[real:])
     if self._smooth is not None:
       output[real:] = self._smooth(output[real:], poses[real:], scores[real:])

@@ -17,8 +17,7 @@ ROWS = (
     ("normalization", "skeletons", "frames", "files"),
 )
 WITHIN_A_ROW = {("train", "evaluation"), ("robustness", "evaluation"),
-                ("streaming", "baselines"), ("selection", "baselines"),
-                ("streaming", "selection")}
+                ("streaming", "baselines"), ("selection", "baselines")}
 
 
 def _project_imports(path: pathlib.Path) -> set[str]:
