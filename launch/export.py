@@ -28,7 +28,8 @@ _STRIDE = flags.DEFINE_integer(
 _SMOOTHING = flags.DEFINE_list(
     "smoothing", None, "The whole-track post-smoother written into the config "
     "(config.smoothing, baselines.adaptive_gaussian), as key=value pairs of gain, offset, "
-    "max_sigma and window (launch.tune_smoothing prints them); 'off': none; default: the run's.")
+    "max_sigma, window, floor and floor_gain (launch.tune_smoothing prints them); 'off': none; "
+    "default: the run's.")
 _SELECTION = flags.DEFINE_string(
     "selection", None, "The input selector written into the config (config.selection, "
     "pose_refine.selection): the selection.json of launch.tune_selection, or 'off'; default: "
@@ -40,7 +41,7 @@ def _smoothing(items, current) -> dict:
   """config.smoothing from --smoothing's key=value items ("off": gain 0)."""
   rule = dict(current)
   if items == ["off"]:
-    rule["gain"] = 0.0
+    rule["gain"] = rule["floor"] = 0.0
     return rule
   for item in items:
     key, _, value = item.partition("=")
@@ -48,9 +49,10 @@ def _smoothing(items, current) -> dict:
       raise ValueError(f"--smoothing item {item!r}; expected key=value with key one of "
                        f"{sorted(rule)}, or 'off'.")
     rule[key] = int(value) if key == "window" else float(value)
-  if rule["gain"] < 0 or rule["max_sigma"] < 0 or rule["window"] < 1:
-    raise ValueError(f"--smoothing={','.join(items)}: gain and max_sigma must be >= 0, "
-                     "window >= 1.")
+  if min(rule["gain"], rule["max_sigma"], rule["floor"], rule["floor_gain"]) < 0 or (
+      rule["window"] < 1):
+    raise ValueError(f"--smoothing={','.join(items)}: gain, max_sigma, floor and floor_gain "
+                     "must be >= 0, window >= 1.")
   return rule
 
 

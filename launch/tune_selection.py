@@ -106,7 +106,8 @@ def main(argv):
   def score(family, rate, level, chooser):
     half, refined = outputs[(family, rate, level, "report")]
     result = []
-    for clip, output in zip(half, refined):
+    for clip, network in zip(half, refined):
+      output = network
       if chooser == "selected":
         output = selection.select(output, clip["poses"], clip["confidence"], rule)
       elif chooser == "oracle":
@@ -116,7 +117,7 @@ def main(argv):
         keep = selection.choosable(output, clip["poses"], clip["confidence"]) & closer
         output = np.where(keep[..., None], clip["poses"], output)
       result.append(smoother.smooth(output, clip["poses"], clip["confidence"],
-                                    fps=model.frame_rate * rate))
+                                    fps=model.frame_rate * rate, network=network))
     scores = robustness.scores(result, half)
     return {m: scores[m] for m in _METRICS}
 

@@ -3,10 +3,12 @@ r"""Tunes the whole-track post-smoother (config.smoothing) on the training error
 python -m launch.tune_smoothing --config=configs/penn_action.py --output=workdirs/tune_smoothing \
     --checkpoint=shipped
 
-The model refines each level's clips once, smoother off (both halves); every
-rule of the grid (baselines.adaptive_gaussian: sigma = clip(gain * (median
-correction - offset), 0, max_sigma)) is then applied to those outputs and
-scored. The rule kept is the one with the lowest acceleration error on the
+The model refines each level's clips once, smoother off (both halves; the
+network's output and, where the checkpoint has an input selector, the
+selected one); every rule of the grid (baselines.adaptive_gaussian: sigma =
+max(clip(gain * (median correction - offset), 0, max_sigma), clip(floor_gain *
+the network's median correction, 0, floor))) is then applied to those
+outputs and scored. The rule kept is the one with the lowest acceleration error on the
 tune half, averaged over the noisy levels, among those that cost no
 PCK@0.05: at no level more than --tolerance below the unsmoothed model, and
 not below it averaged over the noisy levels. It is tuned on --family (the
@@ -29,6 +31,7 @@ from pose_refine import baselines
 from pose_refine import files
 from pose_refine import input_pipeline
 from pose_refine import robustness
+from pose_refine import selection
 from pose_refine import skeletons
 
 _CONFIG = config_flags.DEFINE_config_file("config", None, "Data set config.", lock_config=True)
@@ -37,9 +40,11 @@ _CHECKPOINT = flags.DEFINE_string(
     "checkpoint", "shipped", "The model ('shipped': the shipped one); its own smoother is off.")
 _FAMILY = flags.DEFINE_enum("family", "train", ["train", "heldout"], "Error family tuned on.")
 _LEVELS = flags.DEFINE_list("levels", ["0", "1", "2", "3", "4"], "Error levels (0: clean).")
-_GAIN = flags.DEFINE_list("gain", ["20", "40", "60", "80", "120", "160"], "Gain grid.")
+_GAIN = flags.DEFINE_list("gain", ["20", "40", "60", "80", "100", "120", "160"], "Gain grid.")
 _OFFSET = flags.DEFINE_list("offset", ["0", "0.005", "0.01", "0.015", "0.02"], "Offset grid.")
 _MAX_SIGMA = flags.DEFINE_list("max_sigma", ["2", "3"], "Largest-sigma grid (frames).")
+_FLOOR = flags.DEFINE_list("floor", ["0", "0.5", "0.75", "1"], "Floor-sigma grid (frames).")
+_FLOOR_GAIN = flags.DEFINE_list("floor_gain", ["2000"], "Floor-ramp gain grid.")
 _WINDOW = flags.DEFINE_integer("window", 121, "Frames the correction size is measured over.")
 _TOLERANCE = flags.DEFINE_float(
     "tolerance", 0.3, "Most PCK@0.05 (points) a level may lose on the tune half.")
@@ -57,6 +62,8 @@ def main(argv):
   config = _CONFIG.value
   skeleton = skeletons.get_skeleton(config.skeleton)
   model = refiner.from_spec(_CHECKPOINT.value + "#smoothing=off")
+  selector = model.config.selection.to_dict()
+  model.config.selection.coef = []  # refine_track: the network's output; selected below.
   videos = input_pipeline.load_videos(config, config.final_eval_split, skeleton)
   levels = [float(level) for level in _LEVELS.value]
   noisy = [level for level in levels if level > 0] or levels
@@ -67,22 +74,30 @@ def main(argv):
       for name, half in zip(("tune", "report"), robustness.halves(clips)):
         if name == "tune" and family != _FAMILY.value:
           continue
-        refined = [model.refine_track(c["poses"], c["confidence"], skeleton) for c in half]
-        outputs[(family, level, name)] = (half, refined)
+        network = [model.refine_track(c["poses"], c["confidence"], skeleton) for c in half]
+        refined = [selection.select(n, c["poses"], c["confidence"], selector)
+                   if selection.is_on(selector) else n for c, n in zip(half, network)]
+        outputs[(family, level, name)] = (half, network, refined)
     print(f"refined {family} levels {_LEVELS.value}", flush=True)
 
   def score(rule, family, level, half_name):
-    half, refined = outputs[(family, level, half_name)]
+    half, network, refined = outputs[(family, level, half_name)]
     if rule is not None:
       refined = [baselines.adaptive_gaussian(p, c["poses"], c["confidence"], window=_WINDOW.value,
-                                             **rule) for c, p in zip(half, refined)]
+                                             network=n, **rule)
+                 for c, n, p in zip(half, network, refined)]
     scores = robustness.scores(refined, half)
     return {m: scores[m] for m in _METRICS}
 
   base = {level: score(None, _FAMILY.value, level, "tune") for level in levels}
   settings, best = [], None
-  for gain, offset, max_sigma in itertools.product(_GAIN.value, _OFFSET.value, _MAX_SIGMA.value):
-    rule = dict(gain=float(gain), offset=float(offset), max_sigma=float(max_sigma))
+  grid = itertools.product(_GAIN.value, _OFFSET.value, _MAX_SIGMA.value, _FLOOR.value,
+                           _FLOOR_GAIN.value)
+  for gain, offset, max_sigma, floor, floor_gain in grid:
+    if float(floor) == 0 and floor_gain != _FLOOR_GAIN.value[0]:
+      continue  # No floor: its gain does nothing.
+    rule = dict(gain=float(gain), offset=float(offset), max_sigma=float(max_sigma),
+                floor=float(floor), floor_gain=float(floor_gain) if float(floor) else 0.0)
     tune = {level: score(rule, _FAMILY.value, level, "tune") for level in levels}
     loss = [tune[lv]["pck@0.05"] - base[lv]["pck@0.05"] for lv in levels]
     allowed = (min(loss) >= -_TOLERANCE.value

@@ -93,14 +93,20 @@ def row_nanmedian(values) -> np.ndarray:
 
 
 def adaptive_gaussian(refined, poses, confidence, *, gain: float, offset: float,
-                      max_sigma: float, window: int = 121, step: float = 0.25):
+                      max_sigma: float, window: int = 121, step: float = 0.25,
+                      floor: float = 0.0, floor_gain: float = 0.0, network=None):
   """Gaussian smoothing of a refined track, as wide as the errors it corrected.
 
-  Frame t is smoothed over time with sigma_t = clip(gain * (m_t - offset), 0,
-  max_sigma) frames, m_t the median correction near t (`correction_size`):
-  where the refiner barely moved the input (clean or mildly noisy input) the
-  track passes through unchanged; where it had much to correct, the jitter
-  left in its output is smoothed away. Between the sigmas of a grid `step`
+  Frame t is smoothed over time with sigma_t = max(clip(gain * (m_t - offset),
+  0, max_sigma), clip(floor_gain * n_t, 0, floor)) frames, m_t the median
+  correction near t (`correction_size`) of `refined` and n_t that of
+  `network`: where the refiner barely moved the input (clean or mildly noisy
+  input) the track passes through unchanged; where it had much to correct,
+  the jitter left in its output is smoothed away. The second, steep ramp
+  (`floor`) is for an output that keeps some of the input (an input
+  selector's): measured on the network's own output, it gives every stretch
+  the network corrected at all at least `floor` frames of smoothing, for the
+  jitter of the input joints kept there. Between the sigmas of a grid `step`
   apart, outputs are blended linearly.
 
   Args:
@@ -109,8 +115,11 @@ def adaptive_gaussian(refined, poses, confidence, *, gain: float, offset: float,
     poses, confidence: the refiner's input ([time, joints, 2], [time, joints]).
     gain, offset, max_sigma: the rule above (sigma in frames; gain per unit of
       correction relative to the track's size).
-    window: frames over which m_t is measured.
+    window: frames over which m_t and n_t are measured.
     step: sigma grid spacing.
+    floor, floor_gain: the second ramp (0: none).
+    network: [time, joints, 2] the network's output before an input selector
+      (n_t); None: `refined`.
 
   Returns:
     [time, joints, 2] float32.
@@ -118,6 +127,11 @@ def adaptive_gaussian(refined, poses, confidence, *, gain: float, offset: float,
   refined = np.asarray(refined, np.float32)
   level = correction_size(refined, poses, confidence, window)
   sigma = np.clip(gain * (level - offset), 0.0, max_sigma)
+  if floor > 0 and floor_gain > 0:
+    if network is not None:
+      level = correction_size(np.asarray(network, np.float32), poses, confidence, window)
+    sigma = np.maximum(sigma, np.clip(floor_gain * level, 0.0, floor))
+    max_sigma = max(max_sigma, floor)
   if not (sigma > 0).any():
     return refined
   grid = np.arange(0.0, max_sigma + step / 2, step)

@@ -17,10 +17,11 @@ from pose_refine import windows
 
 
 # Config keys that older checkpoints name otherwise, and what the code that
-# trained them did where their config lacks a key.
+# trained them did where their config lacks a key (or a rule lacks a key).
 _RENAMED_KEYS = {"fill_gaps": "fill_missing"}
 _ABSENT_KEYS = {"fill_missing": False, "model_kind": "seq2seq", "frame_rate": 30.0,
-                "smoothing": {"gain": 0.0, "offset": 0.0, "max_sigma": 2.0, "window": 121},
+                "smoothing": {"gain": 0.0, "offset": 0.0, "max_sigma": 2.0, "window": 121,
+                              "floor": 0.0, "floor_gain": 0.0},
                 "selection": {"features": [], "mean": [], "std": [], "coef": [],
                               "threshold": 0.5}}
 
@@ -38,6 +39,8 @@ def load_config(checkpoint) -> ml_collections.ConfigDict:
       config.setdefault(new, config.pop(old))
   for key, value in _ABSENT_KEYS.items():
     config.setdefault(key, copy.deepcopy(value))
+    if isinstance(value, dict):  # Keys added to a rule later.
+      config[key] = {**copy.deepcopy(value), **config[key]}
   return ml_collections.ConfigDict(config)
 
 

@@ -64,6 +64,7 @@ class Refiner:
       self.config.model.deadzone = float(deadzone)
     if smoothing is False:
       self.config.smoothing.gain = 0.0
+      self.config.smoothing.floor = 0.0
     if selection is False:
       self.config.selection.coef = []
     self.skeleton = skeletons.get_skeleton(self.config.skeleton)
@@ -141,11 +142,14 @@ class Refiner:
         batch_size=batch_size, mesh=self.mesh, fill_missing=self.config.fill_missing,
         progress=progress,
     )[0]
+    network = refined
     if factor == 1:
       refined = self.select(refined, points, scores)
-    # An interpolated-up track is at the model's rate.
+    # An interpolated-up track is at the model's rate, and selected after the smoother:
+    # there is no kept input for the smoother's floor to smooth.
     refined = self.smooth(refined, track["poses"], track["confidence"],
-                          self.frame_rate if factor > 1 else fps)[::factor]
+                          self.frame_rate if factor > 1 else fps, network=network,
+                          floor=factor == 1)[::factor]
     if factor > 1:  # The selector reads the input's own frames, not interpolated ones.
       refined = self.select(refined, points, scores)
     refined[:, ~seen.any(0)] = np.nan  # Joints never seen in the track are not guessed.
@@ -174,28 +178,42 @@ class Refiner:
 
     return selection.select(refined, poses, confidence, rule)
 
-  def smooth(self, refined, poses, confidence, fps: float | None = None) -> np.ndarray:
+  @property
+  def smooths(self) -> bool:
+    """Whether the checkpoint's whole-track post-smoother is on (a ramp with a gain)."""
+    rule = self.config.smoothing
+    return rule.gain > 0 or (rule.floor > 0 and rule.floor_gain > 0)
+
+  def smooth(self, refined, poses, confidence, fps: float | None = None,
+             network=None, floor: bool = True) -> np.ndarray:
     """The checkpoint's whole-track post-smoother (config.smoothing) on a refined track.
 
     Args:
-      refined: [frames, joints, 2] the model's output for `poses` (its skeleton).
+      refined: [frames, joints, 2] the model's output for `poses` (its skeleton),
+        after the input selector if there is one.
       poses, confidence: the model's input.
-      fps: the track's frame rate; above the model's, sigma and window scale
+      fps: the track's frame rate; above the model's, sigmas and window scale
         with it (they are set in the model's frames).
+      network: the model's output before the selector (where the smoother's
+        floor is measured); None: `refined`.
+      floor: False leaves the rule's floor out (for output the selector has
+        not been through: the floor is for the input jitter it keeps).
 
     Returns:
       `refined` smoothed (baselines.adaptive_gaussian), or as it is when the
-      smoother is off (gain 0).
+      smoother is off.
     """
     rule = self.config.smoothing
-    if rule.gain <= 0:
+    if not self.smooths:
       return refined
     from pose_refine import baselines  # pylint: disable=g-import-not-at-top  SciPy on demand.
 
     faster = max(1.0, (fps or self.frame_rate) / self.frame_rate)
     return baselines.adaptive_gaussian(
         refined, poses, confidence, gain=rule.gain * faster, offset=rule.offset,
-        max_sigma=rule.max_sigma * faster, window=round(rule.window * faster))
+        max_sigma=rule.max_sigma * faster, window=round(rule.window * faster),
+        floor=rule.floor * faster if floor else 0.0, floor_gain=rule.floor_gain * faster,
+        network=network)
 
   def stream(self, lookahead: int = 0, *, skeleton: str | skeletons.Skeleton | None = None,
              fill_missing: bool = True, stride: int | None = None,

@@ -303,7 +303,7 @@ class Stream:
     sliding = self.mode == "sliding" and self.lookahead >= 1
     self._select = (refiner.select if selection and sliding
                     and len(refiner.config.selection.coef) else None)
-    self._smooth = (refiner.smooth if smoothing and sliding and refiner.config.smoothing.gain > 0
+    self._smooth = (refiner.smooth if smoothing and sliding and refiner.smooths
                     else None)
     self.model_skeleton = refiner.skeleton
     self.skeleton = skeleton or refiner.skeleton
@@ -500,10 +500,11 @@ class Stream:
     poses, scores = track.window(start, self.window, False)
     real = max(-start, 0)
     output = np.array(output, np.float32)
+    network = output[real:].copy()
     if self._select is not None:
-      output[real:] = self._select(output[real:], poses[real:], scores[real:])
+      output[real:] = self._select(network, poses[real:], scores[real:])
     if self._smooth is not None:
-      output[real:] = self._smooth(output[real:], poses[real:], scores[real:])
+      output[real:] = self._smooth(output[real:], poses[real:], scores[real:], network=network)
     return output
 
   def _merge(self, jobs) -> None:

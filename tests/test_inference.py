@@ -94,7 +94,8 @@ def test_export_writes_a_smoother_that_refine_track_applies(tmp_path):
                 "--smoothing=gain=400,offset=0,max_sigma=1.5,window=11")
   assert out.returncode == 0, out.stderr
   config = checkpointing.restore_config(tmp_path / "model")
-  assert config["smoothing"] == {"gain": 400.0, "offset": 0.0, "max_sigma": 1.5, "window": 11}
+  assert config["smoothing"] == {"gain": 400.0, "offset": 0.0, "max_sigma": 1.5, "window": 11,
+                                 "floor": 0.0, "floor_gain": 0.0}
 
   poses, confidence = test_streaming.track(60, seed=3)
   smoothed = refiner.Refiner(str(tmp_path / "model"))
@@ -138,7 +139,7 @@ def test_export_writes_a_selector_that_refine_track_applies_before_the_smoother(
   (tmp_path / "selection.json").write_text(json.dumps({"rule": rule}))
   out = _export(f"--workdir={run}", f"--output={tmp_path / 'model'}",
                 f"--selection={tmp_path / 'selection.json'}",
-                "--smoothing=gain=400,offset=0,max_sigma=1.5,window=11")
+                "--smoothing=gain=400,offset=0,max_sigma=1.5,window=11,floor=1,floor_gain=2000")
   assert out.returncode == 0, out.stderr
   assert checkpointing.restore_config(tmp_path / "model")["selection"] == rule
 
@@ -152,15 +153,27 @@ def test_export_writes_a_selector_that_refine_track_applies_before_the_smoother(
   confident = confidence > 0.625  # These joints keep their input.
   assert 0.2 < confident.mean() < 0.8
   selected = np.where(confident[..., None], poses, unselected)
+  # The smoother's floor reads the network's corrections, before the selector.
   expected = baselines.adaptive_gaussian(selected, poses, confidence, gain=400, offset=0,
-                                         max_sigma=1.5, window=11)
+                                         max_sigma=1.5, window=11, floor=1, floor_gain=2000,
+                                         network=unselected)
   np.testing.assert_allclose(model.refine_track(poses, confidence, skeleton), expected, atol=1e-4)
+  assert np.abs(expected - baselines.adaptive_gaussian(
+      selected, poses, confidence, gain=400, offset=0, max_sigma=1.5, window=11, floor=1,
+      floor_gain=2000)).max() > 0.1
   only_selected = refiner.from_spec(f"{tmp_path / 'model'}#smoothing=off")
   np.testing.assert_array_equal(only_selected.refine_track(poses, confidence, skeleton), selected)
   # A track slower than the model's rate is refined interpolated up and selected at its own frames.
   slow = only_selected.refine_track(poses, confidence, skeleton, fps=10)
   slow_unselected = plain.refine_track(poses, confidence, skeleton, fps=10)
   np.testing.assert_array_equal(slow, np.where(confident[..., None], poses, slow_unselected))
+  # There the floor, meant for the input the selector keeps, is left out.
+  no_floor = refiner.Refiner(str(tmp_path / "model"))
+  no_floor.config.smoothing.floor = 0.0
+  np.testing.assert_array_equal(model.refine_track(poses, confidence, skeleton, fps=10),
+                                no_floor.refine_track(poses, confidence, skeleton, fps=10))
+  assert np.abs(model.refine_track(poses, confidence, skeleton)
+                - no_floor.refine_track(poses, confidence, skeleton)).max() > 0.1
 
   (tmp_path / "bad.json").write_text(json.dumps({"rule": dict(rule, features=["x"])}))
   out = _export(f"--workdir={run}", f"--output={tmp_path / 'bad'}",

@@ -3,6 +3,7 @@
 import jax
 import numpy as np
 import pytest
+from scipy import ndimage
 
 from pose_refine import baselines
 from pose_refine import evaluation
@@ -253,3 +254,26 @@ def test_adaptive_gaussian_smooths_only_where_the_refiner_corrected():
   out = baselines.adaptive_gaussian(unplaced, poses, confidence, gain=200, offset=0.01,
                                     max_sigma=2.0, window=21)
   assert np.isnan(out[:, 2]).all() and np.isfinite(np.delete(out, 2, 1)).all()
+
+
+def test_adaptive_gaussian_floor_reads_the_networks_corrections():
+  truth, rng = _jittery_walk()
+  confidence = np.ones(truth.shape[:2], np.float32)
+  # Jittery input in the first half, exact in the second. The network put the first half
+  # on the truth; a selector then kept the input everywhere, so the output is the input.
+  poses = truth.copy()
+  poses[:100] += rng.normal(0, 1.5, poses[:100].shape).astype(np.float32)
+  network = np.concatenate([truth[:100], poses[100:]])
+  rule = dict(gain=200, offset=0.0, max_sigma=2.0, window=21, floor=1.0, floor_gain=2000)
+  out = baselines.adaptive_gaussian(poses, poses, confidence, network=network, **rule)
+
+  def jitter(x):
+    return np.abs(np.diff(x[5:95], 2, axis=0)).mean()
+
+  assert jitter(out) < 0.5 * jitter(poses)  # Smoothed at the floor where the network corrected,
+  np.testing.assert_array_equal(out[115:], poses[115:])  # untouched where it did not.
+  expected = ndimage.gaussian_filter1d(poses.astype(np.float64), 1.0, axis=0, mode="nearest")
+  np.testing.assert_allclose(out[:85], expected[:85], atol=1e-4)  # Sigma = the floor there.
+  # Measured on the output itself (no network given), nothing was corrected: no smoothing.
+  np.testing.assert_array_equal(baselines.adaptive_gaussian(poses, poses, confidence, **rule),
+                                poses)

@@ -329,21 +329,50 @@ def test_stream_command_follows_a_file_being_written(causal_model, tmp_path):
   assert {f["track"] for f in frames} == {"a"}
 
 
-def test_sliding_windows_go_through_the_checkpoints_input_selector(offline_model, tmp_path):
+def _variant(offline_model, folder, **keys):
+  """The offline model's network exported to `folder` with config `keys` replaced, loaded."""
+  config = checkpointing.restore_config(offline_model.checkpoint)
+  config.update(keys)
+  checkpointing.export(folder, 1, offline_model.params, ml_collections.ConfigDict(config))
+  return refiner.Refiner(str(folder))
+
+
+def _confidence_selector() -> dict:
+  """A selector that keeps the input where its confidence c is above 0.625.
+
+  Its one cue, the confidence, enters with logit 4 (c - 0.5) / 0.5, kept above 1.
+  """
   from pose_refine import selection  # pylint: disable=g-import-not-at-top
   from tests import test_selection  # pylint: disable=g-import-not-at-top
 
-  # The same network with a selector that keeps the input where its confidence c
-  # is above 0.625 (logit 4 (c - 0.5) / 0.5 above 1).
-  config = checkpointing.restore_config(offline_model.checkpoint)
   rule = test_selection._rule(0.0, threshold=1 / (1 + np.exp(-1.0)))  # pylint: disable=protected-access
   rule["coef"][selection.FEATURES.index("confidence")] = 4.0
   rule["mean"][selection.FEATURES.index("confidence")] = 0.5
   rule["std"][selection.FEATURES.index("confidence")] = 0.5
-  config["selection"] = rule
-  checkpointing.export(tmp_path / "selected", 1, offline_model.params,
-                       ml_collections.ConfigDict(config))
-  selected = refiner.Refiner(str(tmp_path / "selected"))
+  return rule
+
+
+def _sliding_expected(offline_model, poses, confidence, lookahead, finish):
+  """What a sliding-mode stream should give: each window ending at frame e (its frames
+  before 0 left out) refined, passed through finish(output, poses, confidence) as a
+  whole track, and read at frame e - k; the last k frames come from the last window."""
+  padded_poses = np.concatenate([np.full((WINDOW - 1, JOINTS, 2), np.nan, np.float32), poses])
+  padded_confidence = np.concatenate([np.zeros((WINDOW - 1, JOINTS), np.float32), confidence])
+  expected = []
+  for end in range(lookahead, len(poses)):
+    out = np.asarray(offline_model.model.apply(
+        {"params": offline_model.params}, padded_poses[None, end: end + WINDOW],
+        padded_confidence[None, end: end + WINDOW])["poses"])[0]
+    first = max(end - WINDOW + 1, 0)
+    window = finish(out[WINDOW - 1 - (end - first):], poses[first: end + 1],
+                    confidence[first: end + 1])
+    expected.append(window[-1 - lookahead] if end < len(poses) - 1 else window[-1 - lookahead:])
+  return np.concatenate([np.stack(expected[:-1]), expected[-1]])
+
+
+def test_sliding_windows_go_through_the_checkpoints_input_selector(offline_model, tmp_path):
+  # The same network with a selector that keeps the input where its confidence is above 0.625.
+  selected = _variant(offline_model, tmp_path / "selected", selection=_confidence_selector())
   poses, confidence = track(20, seed=5, gaps=4)
   keep = ((confidence > 0.625) & np.isfinite(poses).all(-1))[..., None]
   for lookahead in (1, 3):  # Frames read mid-window and, at the end, by flush.
@@ -361,29 +390,16 @@ def test_sliding_windows_go_through_the_checkpoints_input_selector(offline_model
 def test_sliding_windows_go_through_the_checkpoints_smoother(offline_model, tmp_path):
   from pose_refine import baselines  # pylint: disable=g-import-not-at-top
 
-  config = checkpointing.restore_config(offline_model.checkpoint)
-  config["smoothing"] = {"gain": 400.0, "offset": 0.0, "max_sigma": 1.5, "window": 11}
-  checkpointing.export(tmp_path / "smoothed", 1, offline_model.params,
-                       ml_collections.ConfigDict(config))
-  smoothed = refiner.Refiner(str(tmp_path / "smoothed"))
+  # A config of before the floor: the smoother loads without one.
+  smoothed = _variant(offline_model, tmp_path / "smoothed",
+                      smoothing={"gain": 400.0, "offset": 0.0, "max_sigma": 1.5, "window": 11})
   lookahead = 2
   poses, confidence = track(14, seed=4)
   online = streamed(smoothed.stream(lookahead), poses, confidence)
-  # Each window ending at frame e (its frames before 0 left out) is refined, smoothed as a
-  # whole track, and read at frame e - k; the last k frames come from the last window.
-  padded_poses = np.concatenate([np.full((WINDOW - 1, JOINTS, 2), np.nan, np.float32), poses])
-  padded_confidence = np.concatenate([np.zeros((WINDOW - 1, JOINTS), np.float32), confidence])
-  expected = []
-  for end in range(lookahead, len(poses)):
-    out = np.asarray(offline_model.model.apply(
-        {"params": offline_model.params}, padded_poses[None, end: end + WINDOW],
-        padded_confidence[None, end: end + WINDOW])["poses"])[0]
-    first = max(end - WINDOW + 1, 0)
-    real = out[WINDOW - 1 - (end - first):]
-    window = baselines.adaptive_gaussian(real, poses[first: end + 1], confidence[first: end + 1],
-                                         gain=400, offset=0, max_sigma=1.5, window=11)
-    expected.append(window[-1 - lookahead] if end < len(poses) - 1 else window[-1 - lookahead:])
-  expected = np.concatenate([np.stack(expected[:-1]), expected[-1]])
+  expected = _sliding_expected(
+      offline_model, poses, confidence, lookahead,
+      lambda out, p, c: baselines.adaptive_gaussian(out, p, c, gain=400, offset=0, max_sigma=1.5,
+                                                    window=11))
   np.testing.assert_allclose(online, expected, rtol=1e-5, atol=1e-3)
   assert np.abs(online - streamed(offline_model.stream(lookahead), poses, confidence)).max() > 0.1
   np.testing.assert_array_equal(
@@ -391,3 +407,26 @@ def test_sliding_windows_go_through_the_checkpoints_smoother(offline_model, tmp_
       streamed(offline_model.stream(lookahead), poses, confidence))
   np.testing.assert_array_equal(streamed(smoothed.stream(0), poses, confidence),
                                 streamed(offline_model.stream(0), poses, confidence))
+
+
+def test_sliding_windows_measure_the_smoothers_floor_before_the_selector(offline_model, tmp_path):
+  from pose_refine import baselines  # pylint: disable=g-import-not-at-top
+
+  # The selector above (input kept where the confidence is above 0.625) and a smoother
+  # with only its floor.
+  smoother = {"gain": 0.0, "offset": 0.0, "max_sigma": 1.5, "window": 11, "floor": 1.0,
+              "floor_gain": 2000.0}
+  model = _variant(offline_model, tmp_path / "both", selection=_confidence_selector(),
+                   smoothing=smoother)
+  lookahead = 2
+  poses, confidence = track(14, seed=4)
+  online = streamed(model.stream(lookahead), poses, confidence)
+
+  def finish(network, p, c):
+    selected = np.where((c > 0.625)[..., None], p, network)
+    return baselines.adaptive_gaussian(selected, p, c, network=network, **smoother)
+
+  expected = _sliding_expected(offline_model, poses, confidence, lookahead, finish)
+  np.testing.assert_allclose(online, expected, rtol=1e-5, atol=1e-3)
+  only_selected = streamed(model.stream(lookahead, smoothing=False), poses, confidence)
+  assert np.abs(online - only_selected).max() > 0.1  # The floor smoothed here.
