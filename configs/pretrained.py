@@ -20,7 +20,8 @@ python -m launch.export --workdir=workdirs/pretrained_export \
 python -m launch.tune_smoothing --config=configs/penn_action.py \
     --checkpoint=workdirs/pretrained_selected --output=workdirs/tune_smoothing
 python -m launch.export --workdir=workdirs/pretrained_selected \
-    --smoothing=gain=80,offset=0,max_sigma=3,window=121 --output=pose_refine/pretrained/checkpoint
+    --smoothing=gain=100,offset=0.005,max_sigma=3,floor=0.75,floor_gain=2000,window=121 \
+    --output=pose_refine/pretrained/checkpoint
 
 The exports write the deadzone into the model (models.shrink_corrections:
 corrections under 0.02 window units vanish), `eval.stride` (24, the
@@ -29,8 +30,10 @@ launch.tune_selection fitted on the training error family
 (pose_refine.selection: the input is kept where it is likely closer to the
 truth than the model's output), and `smoothing`, the whole-track
 post-smoother that launch.tune_smoothing then picked on the same family
-(baselines.adaptive_gaussian). Training uses neither. `eval=` picks what
-launch.evaluate and launch.report score: penn_action (validation),
+(baselines.adaptive_gaussian, with a floor of 0.75 frames wherever the
+network corrected anything, for the input jitter the selector keeps).
+Training uses neither. `eval=` picks what launch.evaluate and launch.report
+score: penn_action (validation),
 youtube_weak / youtube_strong (the Subset: split test), synthetic (test); the
 model and its training data stay the same.
 """
@@ -77,7 +80,8 @@ def get_config(arg=None):
   # as launch.tune_smoothing picked it on the training error family, after the
   # input selector (launch.export --selection; its coefficients are in the
   # checkpoint, fitted by launch.tune_selection at this threshold).
-  config.export_smoothing = dict(gain=80.0, offset=0.0, max_sigma=3.0, window=121)
+  config.export_smoothing = dict(gain=100.0, offset=0.005, max_sigma=3.0, window=121, floor=0.75,
+                                 floor_gain=2000.0)
   config.export_selection_threshold = 0.5
   # Whole-track refinement's windows: 24 frames apart (8 overlapping) scores as
   # stride 16 does on every data set of RESULTS.md and needs a third fewer windows.

@@ -87,6 +87,25 @@ report_sets() {
     "$@" --output="$out/${prefix}_penn_action"
 }
 # launch.online_curve into $out/$1, reusing the causal filters tuned by the first online run.
+# "The shipped model"'s tables for the models $2 (NAME=SPEC,...) into $out/$1_*: against error
+# level with the peer (docs/robustness_shipped.png), frame rate, and the report sets told and not
+# told YouTube Pose's frame spacing.
+shipped_tables() {
+  local prefix=$1 models=$2
+  reuse main "${prefix}_eval" robustness.json
+  robustness --output="$out/${prefix}_eval" --families=heldout,train --levels=0,1,2,3,4 \
+    --models="$models,smoothnet_style=$out/mlp_robust"
+  reuse rates_told "${prefix}_rates" robustness.json
+  robustness --output="$out/${prefix}_rates" --models="$models" --families=heldout --levels=0,1,3 \
+    --rates=0.5,2 --wrong_joint= --tell_fps=30
+  cp "$out/${prefix}_eval/robustness.png" docs/robustness_shipped.png
+  local checkpoints="--checkpoint=${models//,/ --checkpoint=}"
+  report_sets "$prefix" $checkpoints
+  for set in youtube_weak youtube_strong; do  # Not told the frame spacing.
+    "$python" -m launch.report --config=configs/pretrained.py:eval=$set --overlays=0 $checkpoints \
+      --output="$out/${prefix}_${set}_untold"
+  done
+}
 online_run() {
   local dir=$1; shift
   reuse online "$dir" online_curve.json
@@ -263,24 +282,23 @@ report_sets smoothed --checkpoint="shipped=$out/shipped_1202" \
 [ -d "$out/selected" ] || "$python" -m launch.export --workdir="$out/shipped_1202" \
   --selection="$out/tune_selection/selection.json" --output="$out/selected"
 "$python" -m launch.tune_smoothing --config=configs/penn_action.py --checkpoint="$out/selected" \
-  --output="$out/tune_smoothing_selected"
+  --output="$out/tune_smoothing_selected" --gain=20,40,60,80,120,160 --floor=0
 [ -d "$out/shipped_1203" ] || "$python" -m launch.export --workdir="$out/selected" \
   --smoothing=gain=80,offset=0,max_sigma=3,window=121 --output="$out/shipped_1203"
-three="shipped=shipped,without_selector=shipped#selection=off,previous=$out/shipped_1202"
-reuse main selected_eval robustness.json
-robustness --output="$out/selected_eval" --families=heldout,train --levels=0,1,2,3,4 \
-  --models="$three,smoothnet_style=$out/mlp_robust"
-reuse rates_told selected_rates robustness.json
-robustness --output="$out/selected_rates" --models="$three" --families=heldout --levels=0,1,3 \
-  --rates=0.5,2 --wrong_joint= --tell_fps=30
-cp "$out/selected_eval/robustness.png" docs/robustness_shipped.png
-three="--checkpoint=${three//,/ --checkpoint=}"
-report_sets selected $three
-for set in youtube_weak youtube_strong; do  # Not told the frame spacing.
-  "$python" -m launch.report --config=configs/pretrained.py:eval=$set --overlays=0 $three \
-    --output="$out/selected_${set}_untold"
-done
-# Streams with the selector and smoother from k = 1 (RESULTS.md "Online refinement"; docs/online_curve.png).
-online_run online_selected --models="shipped=shipped,without_selector=shipped#selection=off"
-"$python" docs/make_online_figure.py "$out"/online_selected/online_curve.json \
+shipped_tables selected \
+  "shipped=$out/shipped_1203,without_selector=$out/shipped_1203#selection=off,previous=$out/shipped_1202"
+# Streams with the selector and smoother from k = 1 (RESULTS.md "Online refinement").
+online_run online_selected \
+  --models="shipped=$out/shipped_1203,without_selector=$out/shipped_1203#selection=off"
+# The smoother's floor (RESULTS.md "A floor for the jitter the selector keeps" and "The shipped
+# model"): the smoother re-tuned on the training family's tune half with a floor in its grid (the
+# export is pose_refine/pretrained since 2026-12-03, afternoon), then the shipped model against
+# error level (docs/robustness_shipped.png), frame rate, the report sets and lookahead
+# (docs/online_curve.png).
+"$python" -m launch.tune_smoothing --config=configs/penn_action.py --checkpoint="$out/selected" \
+  --output="$out/tune_smoothing_floor"
+shipped_tables floor \
+  "shipped=shipped,without_floor=$out/shipped_1203,without_selector=shipped#selection=off"
+online_run online_floor --models="shipped=shipped,without_floor=$out/shipped_1203"
+"$python" docs/make_online_figure.py "$out"/online_floor/online_curve.json \
   "$out"/online/online_curve.json "$out"/online_parts2/online_curve.json
