@@ -124,11 +124,12 @@ def adaptive_gaussian(refined, poses, confidence, *, gain: float, offset: float,
   Returns:
     [time, joints, 2] float32.
   """
+  same = network is None or network is refined  # No selector in between: one measure.
   refined = np.asarray(refined, np.float32)
   level = correction_size(refined, poses, confidence, window)
   sigma = np.clip(gain * (level - offset), 0.0, max_sigma)
   if floor > 0 and floor_gain > 0:
-    if network is not None:
+    if not same:
       level = correction_size(np.asarray(network, np.float32), poses, confidence, window)
     sigma = np.maximum(sigma, np.clip(floor_gain * level, 0.0, floor))
     max_sigma = max(max_sigma, floor)
