@@ -1,6 +1,6 @@
 r"""Makes docs/online_curve.png from several launch.online_curve runs over the same clips.
 
-python docs/make_online_figure.py workdirs/accuracy/online_selected/online_curve.json \
+python docs/make_online_figure.py workdirs/accuracy/online_floor/online_curve.json \
     workdirs/accuracy/online/online_curve.json \
     workdirs/accuracy/online_parts2/online_curve.json
 
