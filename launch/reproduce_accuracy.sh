@@ -302,3 +302,14 @@ shipped_tables floor \
 online_run online_floor --models="shipped=shipped,without_floor=$out/shipped_1203"
 "$python" docs/make_online_figure.py "$out"/online_floor/online_curve.json \
   "$out"/online/online_curve.json "$out"/online_parts2/online_curve.json
+# Lookahead 0 (RESULTS.md "Online refinement", "The shipped network with speed and edge weights"):
+# the shipped network continued 1,500 steps with speed-weighted positions and the window's last
+# frames weighted, exported as shipped, served at k = 0 with and without the motion gate.
+"$python" -m launch.train --config=configs/pretrained.py:init_from=pose_refine/pretrained/checkpoint \
+  --workdir="$out/k0_speed_edge" --config.speed_loss_weight=30 --config.edge_loss_frames=4 \
+  --config.edge_loss_weight=8
+[ -d "$out/k0_speed_edge_export" ] || "$python" -m launch.export --workdir="$out/k0_speed_edge" \
+  --deadzone=0.02 --stride=24 --implementation=fused --output="$out/k0_speed_edge_export"
+online_run online_k0_speed_edge --models="speed_edge=$out/k0_speed_edge_export" --lookaheads=0
+online_run online_k0_speed_edge_gate --models="speed_edge=$out/k0_speed_edge_export" --lookaheads=0 \
+  --gate
