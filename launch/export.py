@@ -49,10 +49,13 @@ def _smoothing(items, current) -> dict:
       raise ValueError(f"--smoothing item {item!r}; expected key=value with key one of "
                        f"{sorted(rule)}, or 'off'.")
     rule[key] = int(value) if key == "window" else float(value)
-  if min(rule["gain"], rule["max_sigma"], rule["floor"], rule["floor_gain"]) < 0 or (
-      rule["window"] < 1):
+  sizes = (rule["gain"], rule["max_sigma"], rule["floor"], rule["floor_gain"])
+  if not all(value >= 0 for value in sizes) or rule["window"] < 1:  # NaN fails too.
     raise ValueError(f"--smoothing={','.join(items)}: gain, max_sigma, floor and floor_gain "
                      "must be >= 0, window >= 1.")
+  if (rule["floor"] > 0) != (rule["floor_gain"] > 0):
+    raise ValueError(f"--smoothing={','.join(items)}: floor {rule['floor']:g} with floor_gain "
+                     f"{rule['floor_gain']:g} does nothing; give both, or neither.")
   return rule
 
 

@@ -86,7 +86,6 @@ report_sets() {
   "$python" -m launch.report --config=configs/penn_action.py --tune_split="train[:150]" --overlays=0 \
     "$@" --output="$out/${prefix}_penn_action"
 }
-# launch.online_curve into $out/$1, reusing the causal filters tuned by the first online run.
 # "The shipped model"'s tables for the models $2 (NAME=SPEC,...) into $out/$1_*: against error
 # level with the peer (docs/robustness_shipped.png), frame rate, and the report sets told and not
 # told YouTube Pose's frame spacing.
@@ -106,6 +105,7 @@ shipped_tables() {
       --output="$out/${prefix}_${set}_untold"
   done
 }
+# launch.online_curve into $out/$1, reusing the causal filters tuned by the first online run.
 online_run() {
   local dir=$1; shift
   reuse online "$dir" online_curve.json

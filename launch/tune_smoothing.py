@@ -53,6 +53,21 @@ flags.mark_flags_as_required(["config", "output"])
 _METRICS = ("pck@0.05", "pck@0.1", "accel_error", "mean_error")
 
 
+def _rules() -> list[dict]:
+  """The grid's distinct rules, in flag order (a floor without its gain is no floor)."""
+  rules = []
+  grid = (_GAIN, _OFFSET, _MAX_SIGMA, _FLOOR, _FLOOR_GAIN)
+  for gain, offset, max_sigma, floor, floor_gain in itertools.product(
+      *(list(dict.fromkeys(float(value) for value in flag.value)) for flag in grid)):
+    if (floor > 0) != (floor_gain > 0):
+      floor = floor_gain = 0.0
+    rule = dict(gain=gain, offset=offset, max_sigma=max_sigma, floor=floor,
+                floor_gain=floor_gain)
+    if rule not in rules:
+      rules.append(rule)
+  return rules
+
+
 def main(argv):
   if len(argv) > 1:
     raise app.UsageError(f"Unexpected arguments: {argv[1:]}")
@@ -91,13 +106,7 @@ def main(argv):
 
   base = {level: score(None, _FAMILY.value, level, "tune") for level in levels}
   settings, best = [], None
-  grid = itertools.product(_GAIN.value, _OFFSET.value, _MAX_SIGMA.value, _FLOOR.value,
-                           _FLOOR_GAIN.value)
-  for gain, offset, max_sigma, floor, floor_gain in grid:
-    if float(floor) == 0 and floor_gain != _FLOOR_GAIN.value[0]:
-      continue  # No floor: its gain does nothing.
-    rule = dict(gain=float(gain), offset=float(offset), max_sigma=float(max_sigma),
-                floor=float(floor), floor_gain=float(floor_gain) if float(floor) else 0.0)
+  for rule in _rules():
     tune = {level: score(rule, _FAMILY.value, level, "tune") for level in levels}
     loss = [tune[lv]["pck@0.05"] - base[lv]["pck@0.05"] for lv in levels]
     allowed = (min(loss) >= -_TOLERANCE.value

@@ -145,11 +145,11 @@ class Refiner:
     network = refined
     if factor == 1:
       refined = self.select(refined, points, scores)
-    # An interpolated-up track is at the model's rate, and selected after the smoother:
-    # there is no kept input for the smoother's floor to smooth.
+    # An interpolated-up track is at the model's rate, and selected after the smoother: no
+    # kept input yet for the smoother's floor (a selector after it would replace part of it).
     refined = self.smooth(refined, track["poses"], track["confidence"],
                           self.frame_rate if factor > 1 else fps, network=network,
-                          floor=factor == 1)[::factor]
+                          floor=factor == 1 or not self.selects)[::factor]
     if factor > 1:  # The selector reads the input's own frames, not interpolated ones.
       refined = self.select(refined, points, scores)
     refined[:, ~seen.any(0)] = np.nan  # Joints never seen in the track are not guessed.
@@ -172,11 +172,16 @@ class Refiner:
       checkpoint has no selector.
     """
     rule = self.config.selection
-    if not len(rule.coef):
+    if not self.selects:
       return refined
     from pose_refine import selection  # pylint: disable=g-import-not-at-top  SciPy on demand.
 
     return selection.select(refined, poses, confidence, rule)
+
+  @property
+  def selects(self) -> bool:
+    """Whether the checkpoint's input selector is on (it has coefficients)."""
+    return len(self.config.selection.coef) > 0
 
   @property
   def smooths(self) -> bool:
@@ -196,15 +201,17 @@ class Refiner:
         with it (they are set in the model's frames).
       network: the model's output before the selector (where the smoother's
         floor is measured); None: `refined`.
-      floor: False leaves the rule's floor out (for output the selector has
-        not been through: the floor is for the input jitter it keeps).
+      floor: False leaves the rule's floor out (refine_track does for a slow
+        track whose selector runs after the smoother: the floor is for the
+        input jitter a selector keeps, and would smooth output it then
+        partly replaces).
 
     Returns:
       `refined` smoothed (baselines.adaptive_gaussian), or as it is when the
       smoother is off.
     """
     rule = self.config.smoothing
-    if not self.smooths:
+    if not self.smooths or (rule.gain <= 0 and not floor):
       return refined
     from pose_refine import baselines  # pylint: disable=g-import-not-at-top  SciPy on demand.
 

@@ -301,8 +301,7 @@ class Stream:
                                             beta=gate.beta, rate=gate.rate)
     # The selector's cues read frame t + 1, the smoother frames on both sides: from lookahead 1.
     sliding = self.mode == "sliding" and self.lookahead >= 1
-    self._select = (refiner.select if selection and sliding
-                    and len(refiner.config.selection.coef) else None)
+    self._select = refiner.select if selection and sliding and refiner.selects else None
     self._smooth = (refiner.smooth if smoothing and sliding and refiner.smooths
                     else None)
     self.model_skeleton = refiner.skeleton
@@ -500,8 +499,9 @@ class Stream:
     poses, scores = track.window(start, self.window, False)
     real = max(-start, 0)
     output = np.array(output, np.float32)
-    network = output[real:].copy()
+    network = None  # The smoother's floor reads the network's output before the selector.
     if self._select is not None:
+      network = output[real:].copy()
       output[real:] = self._select(network, poses[real:], scores[real:])
     if self._smooth is not None:
       output[real:] = self._smooth(output[real:], poses[real:], scores[real:], network=network)

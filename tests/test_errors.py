@@ -269,7 +269,7 @@ def test_tune_smoothing_launcher_keeps_pck_and_picks_the_smoothest(data_dir, tmp
   command = [sys.executable, "-m", "launch.tune_smoothing",
              "--config=configs/synthetic.py:runlocal=True", f"--config.data_dir={data_dir}",
              f"--output={tmp_path}", "--levels=0,3", "--gain=0,100,400", "--offset=0",
-             "--max_sigma=2", "--floor=0,1", "--window=31"]
+             "--max_sigma=2", "--floor=0,1", "--floor_gain=2000,0", "--window=31"]
   result = subprocess.run(command, cwd=conftest.ROOT, env=conftest.subprocess_env(),
                           capture_output=True, text=True, timeout=600)
   assert result.returncode == 0, result.stderr[-2000:]
@@ -277,7 +277,8 @@ def test_tune_smoothing_launcher_keeps_pck_and_picks_the_smoothest(data_dir, tmp
   settings = record["settings"]
   assert [(s["rule"]["gain"], s["rule"]["floor"]) for s in settings] == [
       (0.0, 0.0), (0.0, 1.0), (100.0, 0.0), (100.0, 1.0), (400.0, 0.0), (400.0, 1.0)]
-  # Gain and floor 0 is no smoother: the model's own scores, and always allowed.
+  # (A floor gain of 0 makes every floor no floor: no more rules.) Gain and floor 0 is no
+  # smoother: the model's own scores, and always allowed.
   assert settings[0]["tune"] == record["unsmoothed_tune"] and settings[0]["allowed"]
   allowed = [s for s in settings if s["allowed"]]
   assert record["best"]["tune_accel"] == min(s["tune_accel"] for s in allowed)

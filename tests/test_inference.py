@@ -117,6 +117,10 @@ def test_export_writes_a_smoother_that_refine_track_applies(tmp_path):
 
   out = _export(f"--workdir={run}", f"--output={tmp_path / 'bad'}", "--smoothing=gain")
   assert out.returncode == 1 and "--smoothing item 'gain'" in out.stderr
+  out = _export(f"--workdir={run}", f"--output={tmp_path / 'bad'}", "--smoothing=floor=1")
+  assert out.returncode == 1 and "floor 1 with floor_gain 0 does nothing" in out.stderr
+  out = _export(f"--workdir={run}", f"--output={tmp_path / 'bad'}", "--smoothing=gain=nan")
+  assert out.returncode == 1 and "must be >= 0" in out.stderr
   assert not (tmp_path / "bad").exists()
   with pytest.raises(ValueError, match="unknown option 'smooth=no'"):
     refiner.from_spec(f"{run}#smooth=no")

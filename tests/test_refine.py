@@ -352,16 +352,18 @@ def test_slow_tracks_are_refined_at_the_models_frame_rate():
   skeleton = skeletons.get_skeleton("penn_action")
   unselected = refiner.load("shipped#selection=off")
   slow = unselected.refine_track(poses, confidence, skeleton, fps=15)
-  # The same as refining the track interpolated to 30 fps and keeping its own frames,
-  # without the smoother's floor (it is for input the selector keeps, chosen after it here).
-  no_floor = refiner.load("shipped#selection=off")
-  no_floor.config.smoothing.floor = 0.0
-  up = no_floor.refine_track(*windows.upsample(poses, confidence, 2), skeleton)
+  # The same as refining the track interpolated to 30 fps and keeping its own frames.
+  up = unselected.refine_track(*windows.upsample(poses, confidence, 2), skeleton)
   np.testing.assert_allclose(slow, up[::2], atol=1e-4)
   assert np.abs(slow - unselected.refine_track(poses, confidence, skeleton)).max() > 0.1
-  # The input selector then chooses at the track's own frames, not the interpolated ones.
+  # The input selector then chooses at the track's own frames, not the interpolated ones,
+  # after a smoother without its floor (that is for the input a selector before it keeps).
+  no_floor = refiner.from_spec("shipped#selection=off")
+  no_floor.config.smoothing.floor = 0.0
+  slow_no_floor = no_floor.refine_track(poses, confidence, skeleton, fps=15)
+  assert np.abs(slow - slow_no_floor).max() > 0.1
   np.testing.assert_array_equal(model.refine_track(poses, confidence, skeleton, fps=15),
-                                model.select(slow, poses, confidence))
+                                model.select(slow_no_floor, poses, confidence))
   np.testing.assert_array_equal(model.refine_track(poses, confidence, skeleton, fps=25),
                                 model.refine_track(poses, confidence, skeleton))
   assert model.windows(50, fps=15) == model.windows(99)
