@@ -31,7 +31,6 @@ from pose_refine import baselines
 from pose_refine import files
 from pose_refine import input_pipeline
 from pose_refine import robustness
-from pose_refine import selection
 from pose_refine import skeletons
 
 _CONFIG = config_flags.DEFINE_config_file("config", None, "Data set config.", lock_config=True)
@@ -76,9 +75,8 @@ def main(argv):
 
   config = _CONFIG.value
   skeleton = skeletons.get_skeleton(config.skeleton)
-  model = refiner.from_spec(_CHECKPOINT.value + "#smoothing=off")
-  selector = model.config.selection.to_dict()
-  model.config.selection.coef = []  # refine_track: the network's output; selected below.
+  model = refiner.from_spec(_CHECKPOINT.value + "#smoothing=off#selection=off")
+  selector = refiner.from_spec(_CHECKPOINT.value + "#smoothing=off")  # Its select, below.
   videos = input_pipeline.load_videos(config, config.final_eval_split, skeleton)
   levels = [float(level) for level in _LEVELS.value]
   noisy = [level for level in levels if level > 0] or levels
@@ -90,8 +88,8 @@ def main(argv):
         if name == "tune" and family != _FAMILY.value:
           continue
         network = [model.refine_track(c["poses"], c["confidence"], skeleton) for c in half]
-        refined = [selection.select(n, c["poses"], c["confidence"], selector)
-                   if selection.is_on(selector) else n for c, n in zip(half, network)]
+        refined = [selector.select(n, c["poses"], c["confidence"])
+                   for c, n in zip(half, network)]
         outputs[(family, level, name)] = (half, network, refined)
     print(f"refined {family} levels {_LEVELS.value}", flush=True)
 

@@ -142,15 +142,15 @@ class Refiner:
         batch_size=batch_size, mesh=self.mesh, fill_missing=self.config.fill_missing,
         progress=progress,
     )[0]
-    network = refined
     if factor == 1:
-      refined = self.select(refined, points, scores)
-    # An interpolated-up track is at the model's rate, and selected after the smoother: no
-    # kept input yet for the smoother's floor (a selector after it would replace part of it).
-    refined = self.smooth(refined, track["poses"], track["confidence"],
-                          self.frame_rate if factor > 1 else fps, network=network,
-                          floor=factor == 1 or not self.selects)[::factor]
-    if factor > 1:  # The selector reads the input's own frames, not interpolated ones.
+      refined = self.finish(refined, points, scores, fps)
+    else:
+      # An interpolated-up track is smoothed at the model's rate and selected at its own
+      # frames (the selector reads the input's, not interpolated ones): the smoother's
+      # floor, for input a selector before it keeps, would smooth what the selector then
+      # partly replaces.
+      refined = self.smooth(refined, track["poses"], track["confidence"], self.frame_rate,
+                            floor=not self.selects)[::factor]
       refined = self.select(refined, points, scores)
     refined[:, ~seen.any(0)] = np.nan  # Joints never seen in the track are not guessed.
     if not fill_missing:
@@ -158,6 +158,24 @@ class Refiner:
 
     return skeletons.apply_refinement(keypoints, points, refined, skeleton, self.skeleton,
                                       fill_missing)
+
+  def finish(self, network, poses, confidence, fps: float | None = None, *,
+             selection: bool = True, smoothing: bool = True) -> np.ndarray:
+    """The checkpoint's input selector, then its smoother, on the model's output for a track.
+
+    What `refine_track` does after the network for a track at the model's
+    rate or faster, and streams do to each sliding window's output.
+
+    Args:
+      network: [frames, joints, 2] the model's output for `poses` (its skeleton).
+      poses, confidence: the model's input.
+      fps: the track's frame rate (see `smooth`).
+      selection, smoothing: False skips the selector or the smoother.
+    """
+    refined = self.select(network, poses, confidence) if selection else network
+    if smoothing:
+      refined = self.smooth(refined, poses, confidence, fps, network=network)
+    return refined
 
   def select(self, refined, poses, confidence) -> np.ndarray:
     """The checkpoint's input selector (config.selection) on a refined track.
@@ -202,9 +220,7 @@ class Refiner:
       network: the model's output before the selector (where the smoother's
         floor is measured); None: `refined`.
       floor: False leaves the rule's floor out (refine_track does for a slow
-        track whose selector runs after the smoother: the floor is for the
-        input jitter a selector keeps, and would smooth output it then
-        partly replaces).
+        track whose selector runs after the smoother).
 
     Returns:
       `refined` smoothed (baselines.adaptive_gaussian), or as it is when the

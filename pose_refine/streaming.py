@@ -301,9 +301,9 @@ class Stream:
                                             beta=gate.beta, rate=gate.rate)
     # The selector's cues read frame t + 1, the smoother frames on both sides: from lookahead 1.
     sliding = self.mode == "sliding" and self.lookahead >= 1
-    self._select = refiner.select if selection and sliding and refiner.selects else None
-    self._smooth = (refiner.smooth if smoothing and sliding and refiner.smooths
-                    else None)
+    self._selection = selection and sliding and refiner.selects
+    self._smoothing = smoothing and sliding and refiner.smooths
+    self._finish = refiner.finish
     self.model_skeleton = refiner.skeleton
     self.skeleton = skeleton or refiner.skeleton
     self.fill_missing = fill_missing
@@ -493,18 +493,14 @@ class Stream:
     the input as pushed (not gap-filled) and the model's output, over the
     frames pushed so far (the front padding left out).
     """
-    if self._select is None and self._smooth is None:
+    if not (self._selection or self._smoothing):
       return output
     start = track.count - self.window
     poses, scores = track.window(start, self.window, False)
     real = max(-start, 0)
     output = np.array(output, np.float32)
-    network = None  # The smoother's floor reads the network's output before the selector.
-    if self._select is not None:
-      network = output[real:].copy()
-      output[real:] = self._select(network, poses[real:], scores[real:])
-    if self._smooth is not None:
-      output[real:] = self._smooth(output[real:], poses[real:], scores[real:], network=network)
+    output[real:] = self._finish(output[real:], poses[real:], scores[real:],
+                                 selection=self._selection, smoothing=self._smoothing)
     return output
 
   def _merge(self, jobs) -> None:
