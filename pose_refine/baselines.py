@@ -50,26 +50,23 @@ def correction_size(refined, poses, confidence, window: int) -> np.ndarray:
   """Per frame, the median size of the corrections `refined` made to `poses` nearby.
 
   Over the observed joints of the `window` frames centred on each frame, the
-  median of |refined - poses| in units of the track's size (the median over
-  frames of the refined pose's longer bounding-box side). Frames with no
-  observed joint within the window get 0.
+  median of |refined - poses| in units of the track's size (`track_size` of
+  the refined pose). Frames with no observed joint within the window get 0.
 
   Returns:
-    [time] float64.
+    [time] float64 (from float32 differences, whatever the inputs' type).
   """
-  present = np.all(np.isfinite(refined), -1)
+  refined, poses = np.asarray(refined, np.float32), np.asarray(poses, np.float32)
+  present = np.isfinite(refined).all(-1)
   observed = skeletons.observed(poses, confidence) & present
   if not observed.any():
     return np.zeros(len(poses))
-  points = np.where(present[..., None], refined, np.nan)
-  with np.errstate(invalid="ignore"):
-    sides = np.nanmax(np.nanmax(points, 1) - np.nanmin(points, 1), -1)
-  size = max(float(np.nanmedian(sides[present.any(-1)])), 1e-6)
-  moved = np.linalg.norm(np.where(observed[..., None], refined - poses, 0.0), axis=-1) / size
-  moved = np.where(observed, moved, np.nan)
+  size = track_size(np.where(present[..., None], refined, np.nan))
+  step = np.where(observed[..., None], refined - poses, 0.0)
+  moved = np.where(observed, np.sqrt(np.add.reduce(step * step, -1)) / size, np.nan)
   half = max(window, 1) // 2
   if len(poses) <= half + 1:  # Every frame's window holds the whole track: one median.
-    return np.full(len(poses), np.median(moved[observed]), np.float64)
+    return np.full(len(poses), _median(moved[observed]), np.float64)
   padded = np.pad(moved, ((half, half), (0, 0)), constant_values=np.nan)
   views = np.lib.stride_tricks.sliding_window_view(padded, 2 * half + 1, axis=0)
   out = np.zeros(len(poses))
@@ -77,6 +74,24 @@ def correction_size(refined, poses, confidence, window: int) -> np.ndarray:
     near = views[start:start + 1024].reshape(len(views[start:start + 1024]), -1)
     out[start:start + 1024] = np.nan_to_num(row_nanmedian(near), nan=0.0)
   return out
+
+
+def track_size(points) -> float:
+  """The median over frames of the longer side of the pose's bounding box (at least 1e-6).
+
+  Args:
+    points: [time, joints, 2], NaN for joints not placed; frames without a
+      placed joint do not count.
+  """
+  sides = np.fmax.reduce(np.fmax.reduce(points, 1) - np.fmin.reduce(points, 1), -1)
+  sides = sides[~np.isnan(sides)]
+  return max(float(_median(sides)), 1e-6) if sides.size else 1e-6
+
+
+def _median(values):
+  """np.median of a 1-D array without NaN, by one sort: faster on short arrays."""
+  ordered = np.sort(values)
+  return (ordered[(len(ordered) - 1) // 2] + ordered[len(ordered) // 2]) / 2
 
 
 def row_nanmedian(values) -> np.ndarray:
@@ -94,7 +109,8 @@ def row_nanmedian(values) -> np.ndarray:
 
 def adaptive_gaussian(refined, poses, confidence, *, gain: float, offset: float,
                       max_sigma: float, window: int = 121, step: float = 0.25,
-                      floor: float = 0.0, floor_gain: float = 0.0, network=None):
+                      floor: float = 0.0, floor_gain: float = 0.0, network=None,
+                      network_level=None):
   """Gaussian smoothing of a refined track, as wide as the errors it corrected.
 
   Frame t is smoothed over time with sigma_t = max(clip(gain * (m_t - offset),
@@ -120,6 +136,8 @@ def adaptive_gaussian(refined, poses, confidence, *, gain: float, offset: float,
     floor, floor_gain: the second ramp (0: none).
     network: [time, joints, 2] the network's output before an input selector
       (n_t); None: `refined`.
+    network_level: optional [time] n_t (correction_size of `network` over
+      `window`), if the caller has it.
 
   Returns:
     [time, joints, 2] float32.
@@ -129,8 +147,10 @@ def adaptive_gaussian(refined, poses, confidence, *, gain: float, offset: float,
   level = correction_size(refined, poses, confidence, window)
   sigma = np.clip(gain * (level - offset), 0.0, max_sigma)
   if floor > 0 and floor_gain > 0:
-    if not same:
-      level = correction_size(np.asarray(network, np.float32), poses, confidence, window)
+    if network_level is not None:
+      level = np.asarray(network_level)
+    elif not same:
+      level = correction_size(network, poses, confidence, window)
     sigma = np.maximum(sigma, np.clip(floor_gain * level, 0.0, floor))
     max_sigma = max(max_sigma, floor)
   if not (sigma > 0).any():

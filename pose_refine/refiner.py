@@ -172,17 +172,27 @@ class Refiner:
       fps: the track's frame rate (see `smooth`).
       selection, smoothing: False skips the selector or the smoother.
     """
-    refined = self.select(network, poses, confidence) if selection else network
+    refined, nearby = network, None
+    if selection and self.selects:
+      from pose_refine import baselines  # pylint: disable=g-import-not-at-top  SciPy on demand.
+      from pose_refine import selection as selector  # pylint: disable=g-import-not-at-top
+
+      # The selector's nearby_correction cue is the smoother's floor level at its window.
+      nearby = baselines.correction_size(network, poses, confidence, selector.NEARBY_WINDOW)
+      refined = self.select(network, poses, confidence, nearby=nearby)
     if smoothing:
-      refined = self.smooth(refined, poses, confidence, fps, network=network)
+      same = nearby is not None and self._smoothing_scale(fps)[1] == selector.NEARBY_WINDOW
+      refined = self.smooth(refined, poses, confidence, fps, network=network,
+                            network_level=nearby if same else None)
     return refined
 
-  def select(self, refined, poses, confidence) -> np.ndarray:
+  def select(self, refined, poses, confidence, nearby=None) -> np.ndarray:
     """The checkpoint's input selector (config.selection) on a refined track.
 
     Args:
       refined: [frames, joints, 2] the model's output for `poses` (its skeleton).
       poses, confidence: the model's input.
+      nearby: optional, its cue (selection.features) if the caller has it.
 
     Returns:
       `refined` with the input kept where the selector finds it closer to
@@ -194,7 +204,7 @@ class Refiner:
       return refined
     from pose_refine import selection  # pylint: disable=g-import-not-at-top  SciPy on demand.
 
-    return selection.select(refined, poses, confidence, rule)
+    return selection.select(refined, poses, confidence, rule, nearby)
 
   @property
   def selects(self) -> bool:
@@ -208,7 +218,7 @@ class Refiner:
     return rule.gain > 0 or (rule.floor > 0 and rule.floor_gain > 0)
 
   def smooth(self, refined, poses, confidence, fps: float | None = None,
-             network=None, floor: bool = True) -> np.ndarray:
+             network=None, floor: bool = True, network_level=None) -> np.ndarray:
     """The checkpoint's whole-track post-smoother (config.smoothing) on a refined track.
 
     Args:
@@ -221,6 +231,8 @@ class Refiner:
         floor is measured); None: `refined`.
       floor: False leaves the rule's floor out (refine_track does for a slow
         track whose selector runs after the smoother).
+      network_level: optional, baselines.correction_size of `network` over
+        the smoother's window at this fps, if the caller has it.
 
     Returns:
       `refined` smoothed (baselines.adaptive_gaussian), or as it is when the
@@ -231,12 +243,17 @@ class Refiner:
       return refined
     from pose_refine import baselines  # pylint: disable=g-import-not-at-top  SciPy on demand.
 
-    faster = max(1.0, (fps or self.frame_rate) / self.frame_rate)
+    faster, window = self._smoothing_scale(fps)
     return baselines.adaptive_gaussian(
         refined, poses, confidence, gain=rule.gain * faster, offset=rule.offset,
-        max_sigma=rule.max_sigma * faster, window=round(rule.window * faster),
+        max_sigma=rule.max_sigma * faster, window=window,
         floor=rule.floor * faster if floor else 0.0, floor_gain=rule.floor_gain * faster,
-        network=network)
+        network=network, network_level=network_level)
+
+  def _smoothing_scale(self, fps: float | None) -> tuple[float, int]:
+    """The smoother's time scale at `fps` (its sigmas are set in the model's frames) and window."""
+    faster = max(1.0, (fps or self.frame_rate) / self.frame_rate)
+    return faster, round(self.config.smoothing.window * faster)
 
   def stream(self, lookahead: int = 0, *, skeleton: str | skeletons.Skeleton | None = None,
              fill_missing: bool = True, stride: int | None = None,

@@ -38,7 +38,7 @@ FEATURES = (
 )
 _LOG_OFFSET = 1e-3
 _ABSENT = 1.0
-_NEARBY_WINDOW = 121
+NEARBY_WINDOW = 121
 
 
 def is_on(rule) -> bool:
@@ -61,52 +61,59 @@ def choosable(refined, poses, confidence) -> np.ndarray:
   return skeletons.observed(poses, confidence) & np.all(np.isfinite(refined), -1)
 
 
-def features(refined, poses, confidence) -> tuple[np.ndarray, np.ndarray]:
+def features(refined, poses, confidence, nearby=None) -> tuple[np.ndarray, np.ndarray]:
   """The selector's cues for every joint and frame.
 
   Args:
     refined: [time, joints, 2] the model's output for `poses`; NaN where it
       placed nothing.
     poses, confidence: the model's input ([time, joints, 2], [time, joints]).
+    nearby: optional [time] baselines.correction_size(refined, poses,
+      confidence, 121), if the caller has it already.
 
   Returns:
     cues [time, joints, len(FEATURES)] float64 (raw, before the log) and the
     joints the selector may choose between (`choosable`).
   """
   refined = np.asarray(refined, np.float64)
-  present = np.all(np.isfinite(refined), -1)
+  present = np.isfinite(refined).all(-1)
   observed = choosable(refined, poses, confidence)
   shape = observed.shape + (len(FEATURES),)
   if not observed.any():
     return np.zeros(shape), observed
-  points = np.where(present[..., None], refined, np.nan)
-  with np.errstate(invalid="ignore"):
-    sides = np.nanmax(np.nanmax(points, 1) - np.nanmin(points, 1), -1)
-  size = max(float(np.nanmedian(sides[present.any(-1)])), 1e-6)
+  size = baselines.track_size(np.where(present[..., None], refined, np.nan))
   x = np.where(observed[..., None], np.asarray(poses, np.float64), 0.0) / size
   y = np.nan_to_num(refined) / size
-  correction = np.where(observed, np.linalg.norm(y - x, axis=-1), 0.0)
+  correction = np.where(observed, _norm(y - x), 0.0)
   before, after = _shifted(observed, 1, False), _shifted(observed, -1, False)
   x_before, x_after = _shifted(x, 1, 0.0), _shifted(x, -1, 0.0)
   # Past the ends the output's speed is one-sided (the edge frame repeated).
   y_before = np.concatenate([y[:1], y[:-1]])
   y_after = np.concatenate([y[1:], y[-1:]])
   frame = baselines.row_nanmedian(np.where(observed, correction, np.nan))  # NaN: none observed.
-  cues = [
-      correction,
-      np.where(before & after, np.linalg.norm(x_before + x_after - 2 * x, axis=-1) / 2, _ABSENT),
-      np.where(before, np.linalg.norm(x - x_before, axis=-1), _ABSENT),
-      np.where(after, np.linalg.norm(x_after - x, axis=-1), _ABSENT),
-      np.linalg.norm(y_after - y_before, axis=-1) / 2,
-      np.where(before, _shifted(correction, 1, 0.0), _ABSENT),
-      np.where(after, _shifted(correction, -1, 0.0), _ABSENT),
-      np.nan_to_num(np.asarray(confidence, np.float64)),
-      np.broadcast_to(
-          baselines.correction_size(refined, poses, confidence, _NEARBY_WINDOW)[:, None],
-          observed.shape),
-      np.broadcast_to(np.nan_to_num(frame, nan=_ABSENT)[:, None], observed.shape),
-  ]
-  return np.stack(cues, -1), observed
+  if nearby is None:
+    nearby = baselines.correction_size(refined, poses, confidence, NEARBY_WINDOW)
+  values = {
+      "correction": correction,
+      "input_curvature": np.where(before & after, _norm(x_before + x_after - 2 * x) / 2, _ABSENT),
+      "input_step_before": np.where(before, _norm(x - x_before), _ABSENT),
+      "input_step_after": np.where(after, _norm(x_after - x), _ABSENT),
+      "output_speed": _norm(y_after - y_before) / 2,
+      "correction_before": np.where(before, _shifted(correction, 1, 0.0), _ABSENT),
+      "correction_after": np.where(after, _shifted(correction, -1, 0.0), _ABSENT),
+      "confidence": np.nan_to_num(np.asarray(confidence, np.float64)),
+      "nearby_correction": np.asarray(nearby)[:, None],
+      "frame_correction": np.nan_to_num(frame, nan=_ABSENT)[:, None],
+  }
+  cues = np.empty(shape)
+  for i, name in enumerate(FEATURES):
+    cues[..., i] = values[name]
+  return cues, observed
+
+
+def _norm(vectors) -> np.ndarray:
+  """np.linalg.norm(vectors, axis=-1) for [..., 2], without its overhead (the same bits)."""
+  return np.sqrt(np.add.reduce(vectors * vectors, -1))
 
 
 def _design(cues) -> np.ndarray:
@@ -173,7 +180,7 @@ def probability(rule, cues) -> np.ndarray:
   return (1 / (1 + np.exp(-logit))).reshape(np.shape(cues)[:-1])
 
 
-def select(refined, poses, confidence, rule) -> np.ndarray:
+def select(refined, poses, confidence, rule, nearby=None) -> np.ndarray:
   """`refined` with the input kept where the rule finds it closer to the truth.
 
   Args:
@@ -181,6 +188,7 @@ def select(refined, poses, confidence, rule) -> np.ndarray:
     poses, confidence: the model's input.
     rule: a config.selection (from `fit`); off (no coefficients): `refined`
       is returned as it is.
+    nearby: optional, the cue `features` takes.
 
   Returns:
     [time, joints, 2] float32.
@@ -189,6 +197,6 @@ def select(refined, poses, confidence, rule) -> np.ndarray:
   if not is_on(rule) or not len(refined):
     return refined
   check(rule)
-  cues, choosable = features(refined, poses, confidence)
+  cues, choosable = features(refined, poses, confidence, nearby)
   keep = choosable & (probability(rule, cues) > rule["threshold"])
   return np.where(keep[..., None], np.asarray(poses, np.float32), refined)

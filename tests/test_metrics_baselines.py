@@ -1,5 +1,7 @@
 """Metrics against hand-computed cases; baselines on signals with known answers."""
 
+import warnings
+
 import jax
 import numpy as np
 import pytest
@@ -212,6 +214,18 @@ def test_correction_size_is_the_median_correction_over_the_track_size():
                                     missing, window=21)
   size = np.median(np.max(np.max(shifted, 1) - np.min(shifted, 1), -1))  # The output's size.
   np.testing.assert_allclose(level, 5.0 / size, rtol=1e-3)
+
+
+def test_track_size_is_the_nan_aware_median_of_the_longer_box_side():
+  rng = np.random.default_rng(0)
+  for frames in (1, 2, 7, 30):
+    points = rng.normal(0, 50, (frames, 6, 2))
+    points[rng.random((frames, 6)) < 0.3] = np.nan
+    points[0] = np.nan  # A frame with nothing placed does not count.
+    with warnings.catch_warnings():
+      warnings.simplefilter("ignore", RuntimeWarning)  # All-NaN frames.
+      expected = np.nanmedian(np.nanmax(np.nanmax(points, 1) - np.nanmin(points, 1), -1))
+    assert baselines.track_size(points) == (max(expected, 1e-6) if frames > 1 else 1e-6)
 
 
 def test_correction_size_of_a_short_track_is_the_sliding_median_bit_for_bit():

@@ -369,6 +369,28 @@ def test_slow_tracks_are_refined_at_the_models_frame_rate():
   assert model.windows(50, fps=15) == model.windows(99)
 
 
+def test_finish_shares_the_networks_correction_size_exactly():
+  from pose_refine import refiner  # pylint: disable=g-import-not-at-top
+
+  model = refiner.load()
+  assert model.selects and model.config.smoothing.floor > 0
+  rng = np.random.default_rng(2)
+  poses = (np.cumsum(rng.normal(0, 6, (300, 1, 2)), 0) + 300
+           + rng.normal(0, 40, (1, 13, 2)) + rng.normal(0, 2, (300, 13, 2))).astype(np.float32)
+  confidence = rng.uniform(0.3, 1.0, (300, 13)).astype(np.float32)
+  confidence[rng.random(confidence.shape) < 0.05] = 0.0
+  # A network output that moved some stretches much more than others.
+  network = poses + rng.normal(0, 1, poses.shape).astype(np.float32) * np.linspace(
+      0, 6, 300, dtype=np.float32)[:, None, None]
+  # The selector's cue and the smoother's floor read one correction_size at 30 fps (their
+  # windows agree) and two at 60 fps (the smoother's window doubles): the same bits as separate.
+  for fps in (30.0, 60.0):
+    selected = model.select(network, poses, confidence)
+    alone = model.smooth(selected, poses, confidence, fps, network=network)
+    np.testing.assert_array_equal(model.finish(network, poses, confidence, fps), alone)
+    assert 0 < np.mean(selected == poses) < 1 and np.abs(alone - selected).max() > 0.1
+
+
 def test_refiner_deadzone_overrides_the_checkpoint():
   from pose_refine import refiner  # pylint: disable=g-import-not-at-top
   from pose_refine import skeletons  # pylint: disable=g-import-not-at-top
