@@ -394,8 +394,10 @@ def _parser() -> argparse.ArgumentParser:
                       help="output format (default: the input's)")
   refine.add_argument("--stride", type=int, help="frames between windows (default: the model's)")
   refine.add_argument("--fps", type=float,
-                      help="the keypoints' frame rate (default: --video's, else the model's, 30); "
-                           "much slower tracks are interpolated up to the model's rate first")
+                      help="the keypoints' frame rate (default: --video's; else the model's, 30, "
+                           "or 1 for a track whose frames lie far apart, which the summary "
+                           "line names); much slower tracks are interpolated up to the model's "
+                           "rate first")
   refine.add_argument("--no-fill-missing", dest="fill_missing", action="store_false",
                       help="leave missing joints missing instead of giving them refined "
                            "positions (their score stays 0 either way)")

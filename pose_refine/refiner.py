@@ -36,6 +36,39 @@ from pose_refine import windows
 DEFAULT_CHECKPOINT = os.path.join(
     os.path.dirname(os.path.abspath(__file__)), "pretrained", "checkpoint")
 
+# A track not told its frame rate whose joints move more than this between
+# frames (`frame_step`, the median over observed joints and frame pairs, in
+# units of the person's size) is not video at any rate near the model's: it
+# is refined as SPARSE_FPS (its gaps interpolated, its present joints mostly
+# kept) instead of smoothing unrelated poses together. Penn Action video at
+# 15-60 fps stays below 0.09 even with the heaviest simulated errors;
+# YouTube Pose's frames, about 2.3 s apart, are at 0.12-0.40 (RESULTS.md,
+# "The shipped model").
+SPARSE_STEP = 0.1
+SPARSE_FPS = 1.0
+
+
+def frame_step(points, scores) -> float:
+  """The median step of observed joints between consecutive frames, relative to the person's size.
+
+  Args:
+    points: [frames, joints, 2]; scores: [frames, joints] (0: missing).
+
+  Returns:
+    The median of |x[t + 1] - x[t]| / size over joints observed in both
+    frames (size: the median longer side of the pose's box); NaN with fewer
+    than 3 pairs of consecutive frames sharing an observed joint.
+  """
+  observed = skeletons.observed(points, scores)
+  pairs = observed[1:] & observed[:-1]
+  if pairs.any(-1).sum() < 3:
+    return float("nan")
+  from pose_refine import baselines  # pylint: disable=g-import-not-at-top  SciPy on demand.
+
+  size = baselines.track_size(np.where(observed[..., None], points, np.nan))
+  steps = np.linalg.norm(np.diff(np.asarray(points, np.float64), axis=0), axis=-1)
+  return float(np.median(steps[pairs]) / size)
+
 
 class Refiner:
   """A trained corrector loaded once, refining whole tracks or streams of frames.
@@ -97,6 +130,31 @@ class Refiner:
       raise ValueError(f"fps={fps}: expected frames per second > 0.")
     return max(1, round(self.frame_rate / fps)) if fps < self.frame_rate / 1.5 else 1
 
+  def track_fps(self, points, scores, fps: float | None = None) -> float | None:
+    """The frame rate a track is refined at: `fps` if given, else a guess.
+
+    Args:
+      points, scores: the track in the model's joints ([frames, joints, 2],
+        [frames, joints]).
+      fps: the rate the caller knows, or None.
+
+    Returns:
+      `fps` when given; otherwise SPARSE_FPS for a track whose frames lie far
+      apart (frame_step above SPARSE_STEP), else None (the model's rate).
+    """
+    if fps is not None:
+      return fps
+    return SPARSE_FPS if frame_step(points, scores) > SPARSE_STEP else None
+
+  def track_rates(self, tracks, skeleton: skeletons.Skeleton,
+                  fps: float | None = None) -> list[float | None]:
+    """`track_fps` of each track of a keypoint file (keypoint_io.Track, in `skeleton`'s joints)."""
+    rates = []
+    for track in tracks:
+      points, scores = skeletons.convert(*_span(track), skeleton, self.skeleton)
+      rates.append(self.track_fps(points, scores, fps))
+    return rates
+
   def refine_track(self, keypoints, confidence, skeleton: skeletons.Skeleton, *,
                    fill_missing: bool = True, stride: int | None = None,
                    batch_size: int = 256, progress=None, fps: float | None = None) -> np.ndarray:
@@ -112,8 +170,9 @@ class Refiner:
       progress: optional callable(done_windows, total_windows).
       fps: the track's frame rate. Below 2/3 of the model's (`frame_rate`, 30
         for the Penn Action models) the track is interpolated up to it,
-        refined, and read back at its own frames (`upsampling`); None: taken
-        to be the model's rate.
+        refined, and read back at its own frames (`upsampling`); None: the
+        model's rate, or SPARSE_FPS for a track whose frames lie far apart
+        (`track_fps`).
 
     Returns:
       [frames, joints, 2] refined pixels. Joints the model cannot place (not
@@ -132,6 +191,7 @@ class Refiner:
           f"No joint of the model's skeleton ({self.skeleton.name}) is present in the "
           f"{skeleton.name} input: every joint it needs is missing."
       )
+    fps = self.track_fps(points, scores, fps)
     factor = self.upsampling(fps)
     track = {"poses": points, "confidence": scores}
     if factor > 1:
@@ -303,30 +363,40 @@ class Refiner:
       filled_score: the score of joints that were missing and were given
         positions (see `refine_file`).
       progress: optional callable(done_windows, total_windows) over all tracks.
-      fps: the tracks' frame rate (see `refine_track`).
+      fps: the tracks' frame rate (see `refine_track`; None: `track_fps`
+        guesses each track's).
 
     Raises:
       ValueError: if `filled_score` is outside [0, 1].
     """
     if not 0.0 <= filled_score <= 1.0:
       raise ValueError(f"filled_score is {filled_score}; expected a score in [0, 1].")
-    spans = [(int(t.frames.min()), int(t.frames.max()) + 1) for t in tracks]
-    counts = [self.windows(end - start, stride, fps) for start, end in spans]
+    rates = self.track_rates(tracks, skeleton, fps)
+    counts = [self.windows(int(t.frames.max() - t.frames.min()) + 1, stride, rate)
+              for t, rate in zip(tracks, rates)]
     refined, done = [], 0
-    for track, (start, end), count in zip(tracks, spans, counts):
-      points = np.full((end - start,) + track.keypoints.shape[1:], np.nan, np.float32)
-      scores = np.zeros(points.shape[:2], np.float32)
-      points[track.frames - start], scores[track.frames - start] = track.keypoints, track.confidence
+    for track, rate, count in zip(tracks, rates, counts):
+      start = int(track.frames.min())
+      points, scores = _span(track)
       report = None if progress is None else (
           lambda d, _, base=done: progress(base + d, sum(counts)))
       out = self.refine_track(points, scores, skeleton, fill_missing=fill_missing,
-                              stride=stride, progress=report, fps=fps)
+                              stride=stride, progress=report, fps=rate)
       done += count
       out = out[track.frames - start]
       filled = ~np.isfinite(track.keypoints).all(-1) & np.isfinite(out).all(-1)
       confidence = np.where(filled, np.float32(filled_score), track.confidence)
       refined.append(keypoint_io.Track(track.track_id, track.frames, out, confidence))
     return refined
+
+
+def _span(track: keypoint_io.Track) -> tuple[np.ndarray, np.ndarray]:
+  """A track over its whole span, the frames where it is absent as missing joints."""
+  start, end = int(track.frames.min()), int(track.frames.max()) + 1
+  points = np.full((end - start,) + track.keypoints.shape[1:], np.nan, np.float32)
+  scores = np.zeros(points.shape[:2], np.float32)
+  points[track.frames - start], scores[track.frames - start] = track.keypoints, track.confidence
+  return points, scores
 
 
 @functools.lru_cache(maxsize=4)
@@ -371,7 +441,8 @@ def refine(keypoints, confidence=None, *, skeleton: str | None = None,
     stride: frames between windows (default: the model's).
     fps: the keypoints' frame rate; tracks much slower than the model's
       training data (30 fps for the shipped model) are interpolated up to it
-      first (Refiner.refine_track). Default: the model's rate.
+      first (Refiner.refine_track). Default: the model's rate, or SPARSE_FPS
+      when the frames lie far apart (Refiner.track_fps).
 
   Returns:
     Refined keypoints, the same shape as `keypoints` (a third column is
@@ -446,7 +517,7 @@ def refine_file(input: str, output: str, *,  # pylint: disable=redefined-builtin
     progress: optional callable(stage, done, total), stage "refining"
       (windows) or "overlay" (frames).
     fps: the keypoints' frame rate (see `refine`); default: the video's when
-      `video_path` is given, else the model's.
+      `video_path` is given, else each track's guess (Refiner.track_fps).
 
   Returns:
     A one-line summary of what was refined and written.
@@ -469,6 +540,8 @@ def refine_file(input: str, output: str, *,  # pylint: disable=redefined-builtin
   fps = fps or video_fps
 
   model = load(checkpoint)
+  sparse = fps is None and sum(rate == SPARSE_FPS for rate in model.track_rates(
+      source.tracks, joint_set))
   refined = model.refine_tracks(
       source.tracks, joint_set, fill_missing=fill_missing, stride=stride,
       filled_score=filled_score, progress=progress and functools.partial(progress, "refining"),
@@ -477,6 +550,10 @@ def refine_file(input: str, output: str, *,  # pylint: disable=redefined-builtin
   summary = (f"Refined {len(refined)} track(s), {sum(len(t.frames) for t in source.tracks)} "
              f"poses of {joint_set.num_joints} joints ({joint_set.name}) with "
              f"{checkpointing.checkpoint_directory(model.checkpoint)} -> {output}")
+  if sparse:
+    summary += (f"; {sparse} track(s) move too far between frames for video at "
+                f"{model.frame_rate:g} fps and were refined as {SPARSE_FPS:g} fps frames "
+                "(gaps interpolated, present joints mostly kept): pass --fps if that is wrong")
   if video_path:
     stack = lambda tracks: keypoint_io.dense(tracks, source.num_frames)[..., :2]
     video.render_overlay(

@@ -1,5 +1,6 @@
 """refine: the CLI on every input format, tracks, missing joints, bad input; the API."""
 
+import functools
 import json
 import os
 import shutil
@@ -200,6 +201,38 @@ def test_refine_file_is_the_cli_as_a_function(tmp_path):
   np.testing.assert_array_equal(np.load(tmp_path / "out.npy"), pose_refine.refine(poses))
   assert calls and {stage for stage, _, _ in calls} == {"refining"}
   assert calls[-1][1] == calls[-1][2]  # Every window done.
+
+
+def test_frames_far_apart_are_refined_as_sparse_frames_unless_told(tmp_path):
+  import pose_refine  # pylint: disable=g-import-not-at-top
+  from pose_refine import refiner  # pylint: disable=g-import-not-at-top
+
+  rng = np.random.default_rng(4)
+  body = rng.normal(0, 40, (1, 13, 2))
+  video = (np.cumsum(rng.normal(0, 2, (60, 1, 2)), 0) + 300 + body
+           + rng.normal(0, 2, (60, 13, 2))).astype(np.float32)
+  # The same person seconds apart: elsewhere in the picture, limbs elsewhere.
+  sparse = (rng.normal(300, 60, (60, 1, 2)) + body + rng.normal(0, 15, (60, 13, 2))).astype(
+      np.float32)
+  scores = np.ones((60, 13), np.float32)
+  assert refiner.frame_step(video, scores) < refiner.SPARSE_STEP < refiner.frame_step(
+      sparse, scores)
+  assert np.isnan(refiner.frame_step(video[:3], scores[:3]))  # Too few frame pairs to tell.
+  refine = functools.partial(pose_refine.refine, skeleton="penn_action")
+  np.testing.assert_array_equal(refine(video), refine(video, fps=30))
+  guessed = refine(sparse)
+  np.testing.assert_array_equal(guessed, refine(sparse, fps=refiner.SPARSE_FPS))
+  as_video = refine(sparse, fps=30)  # Told, it is believed.
+  assert np.abs(guessed - sparse).mean() < 0.5 * np.abs(as_video - sparse).mean()
+  np.save(tmp_path / "sparse.npy", sparse)
+  summary = pose_refine.refine_file(str(tmp_path / "sparse.npy"), str(tmp_path / "out.npy"),
+                                    skeleton="penn_action")
+  assert "1 track(s) move too far between frames" in summary and "--fps" in summary
+  np.testing.assert_array_equal(np.load(tmp_path / "out.npy"), guessed)
+  summary = pose_refine.refine_file(str(tmp_path / "sparse.npy"), str(tmp_path / "out.npy"),
+                                    skeleton="penn_action", fps=30)
+  assert "too far" not in summary
+  np.testing.assert_array_equal(np.load(tmp_path / "out.npy"), as_video)
 
 
 def test_refiner_imports_no_training_code():
