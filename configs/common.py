@@ -138,11 +138,11 @@ def base_config(arg) -> ml_collections.ConfigDict:
   # Whole-track post-smoother of Refiner.refine_track (baselines.adaptive_gaussian):
   # Gaussian smoothing as wide as the corrections the model made nearby,
   # sigma = max(clip(gain * (median correction / track size - offset), 0, max_sigma),
-  # clip(floor_gain * the network's median correction before the selector, 0, floor))
-  # frames at the model's frame rate. gain and floor 0: off (training and evaluation
-  # never use it; launch/tune_smoothing.py picks it for an export).
+  # clip(floor_gain * (the network's median correction before the selector - floor_offset),
+  # 0, floor)) frames at the model's frame rate. gain and floor 0: off (training and
+  # evaluation never use it; launch/tune_smoothing.py picks it for an export).
   config.smoothing = dict(gain=0.0, offset=0.0, max_sigma=2.0, window=121, floor=0.0,
-                          floor_gain=0.0)
+                          floor_gain=0.0, floor_offset=0.0)
   # Input selector of Refiner.refine_track (pose_refine.selection), applied
   # before the smoother: a logistic regression that keeps the input where it is
   # likely closer to the truth than the model's output (probability above

@@ -81,7 +81,7 @@ def get_config(arg=None):
   # input selector (launch.export --selection; its coefficients are in the
   # checkpoint, fitted by launch.tune_selection at this threshold).
   config.export_smoothing = dict(gain=100.0, offset=0.005, max_sigma=3.0, window=121, floor=0.75,
-                                 floor_gain=2000.0)
+                                 floor_gain=2000.0, floor_offset=0.0)
   config.export_selection_threshold = 0.5
   # Whole-track refinement's windows: 24 frames apart (8 overlapping) scores as
   # stride 16 does on every data set of RESULTS.md and needs a third fewer windows.

@@ -260,10 +260,12 @@ online_run online_gate --models="gated=$out/shipped_1202" --gate --lookaheads=0,
 # The whole-track post-smoother (RESULTS.md "A smoother for the jitter the model leaves"): tuned on
 # the training family's tune half (and with a tighter PCK tolerance), then the shipped model with it
 # against error level (docs/robustness_shipped.png), frame rate and the report sets.
+# (The grids of that day: pinned, as the later floor, floor offset and clean constraint widen them.)
+grid_1202=(--gain=20,40,60,80,120,160 --floor=0 --clean_tolerance=inf)
 "$python" -m launch.tune_smoothing --config=configs/penn_action.py --output="$out/tune_smoothing" \
-  --checkpoint="$out/shipped_1202"
+  --checkpoint="$out/shipped_1202" "${grid_1202[@]}"
 "$python" -m launch.tune_smoothing --config=configs/penn_action.py --output="$out/tune_smoothing_tol01" \
-  --checkpoint="$out/shipped_1202" --tolerance=0.1
+  --checkpoint="$out/shipped_1202" --tolerance=0.1 "${grid_1202[@]}"
 was_1202="shipped=$out/shipped_1202,without_smoother=$out/shipped_1202#smoothing=off"
 reuse main smoothed robustness.json
 robustness --output="$out/smoothed" --families=heldout,train --levels=0,1,2,3,4 \
@@ -282,7 +284,7 @@ report_sets smoothed --checkpoint="shipped=$out/shipped_1202" \
 [ -d "$out/selected" ] || "$python" -m launch.export --workdir="$out/shipped_1202" \
   --selection="$out/tune_selection/selection.json" --output="$out/selected"
 "$python" -m launch.tune_smoothing --config=configs/penn_action.py --checkpoint="$out/selected" \
-  --output="$out/tune_smoothing_selected" --gain=20,40,60,80,120,160 --floor=0
+  --output="$out/tune_smoothing_selected" "${grid_1202[@]}"
 [ -d "$out/shipped_1203" ] || "$python" -m launch.export --workdir="$out/selected" \
   --smoothing=gain=80,offset=0,max_sigma=3,window=121 --output="$out/shipped_1203"
 shipped_tables selected \
@@ -295,8 +297,9 @@ online_run online_selected \
 # export is pose_refine/pretrained since 2026-12-03, afternoon), then the shipped model against
 # error level (docs/robustness_shipped.png), frame rate, the report sets and lookahead
 # (docs/online_curve.png).
+# (Its grid then had no floor offset and no clean constraint; with both, the same rule wins.)
 "$python" -m launch.tune_smoothing --config=configs/penn_action.py --checkpoint="$out/selected" \
-  --output="$out/tune_smoothing_floor"
+  --output="$out/tune_smoothing_floor" --floor_offset=0 --clean_tolerance=inf
 shipped_tables floor \
   "shipped=shipped,without_floor=$out/shipped_1203,without_selector=shipped#selection=off"
 online_run online_floor --models="shipped=shipped,without_floor=$out/shipped_1203"
@@ -313,3 +316,13 @@ online_run online_floor --models="shipped=shipped,without_floor=$out/shipped_120
 online_run online_k0_speed_edge --models="speed_edge=$out/k0_speed_edge_export" --lookaheads=0
 online_run online_k0_speed_edge_gate --models="speed_edge=$out/k0_speed_edge_export" --lookaheads=0 \
   --gate
+# Deadzone 0 with its own selector and smoother (RESULTS.md "Without the deadzone", not shipped):
+# the shipped parameters exported at deadzone 0, a selector fitted on them, the smoother tuned anew.
+[ -d "$out/dz0" ] || "$python" -m launch.export --workdir=pose_refine/pretrained/checkpoint \
+  --deadzone=0 --selection=off --smoothing=off --output="$out/dz0"
+"$python" -m launch.tune_selection --config=configs/penn_action.py --checkpoint="$out/dz0" \
+  --output="$out/tune_selection_dz0"
+[ -d "$out/dz0_selected" ] || "$python" -m launch.export --workdir="$out/dz0" \
+  --selection="$out/tune_selection_dz0/selection.json" --output="$out/dz0_selected"
+"$python" -m launch.tune_smoothing --config=configs/penn_action.py --checkpoint="$out/dz0_selected" \
+  --output="$out/tune_smoothing_dz0" --gain=60,80,100,120,160

@@ -7,11 +7,13 @@ The model refines each level's clips once, smoother off (both halves; the
 network's output and, where the checkpoint has an input selector, the
 selected one); every rule of the grid (baselines.adaptive_gaussian: sigma =
 max(clip(gain * (median correction - offset), 0, max_sigma), clip(floor_gain *
-the network's median correction, 0, floor))) is then applied to those
-outputs and scored. The rule kept is the one with the lowest acceleration error on the
-tune half, averaged over the noisy levels, among those that cost no
-PCK@0.05: at no level more than --tolerance below the unsmoothed model, and
-not below it averaged over the noisy levels. It is tuned on --family (the
+(the network's median correction - floor_offset), 0, floor))) is then applied
+to those outputs and scored. The rule kept is the one with the lowest
+acceleration error on the tune half, averaged over the noisy levels, among
+those that cost no PCK@0.05 (at no level more than --tolerance below the
+unsmoothed model, and not below it averaged over the noisy levels) and do
+not move clean input (level 0's mean error at most --clean_tolerance px
+above the unsmoothed model's). It is tuned on --family (the
 training family by default: the held-out family stays unseen) and written
 with its report-half scores on both families to tune_smoothing.json, with
 the `launch.export --smoothing=` value that ships it.
@@ -44,24 +46,32 @@ _OFFSET = flags.DEFINE_list("offset", ["0", "0.005", "0.01", "0.015", "0.02"], "
 _MAX_SIGMA = flags.DEFINE_list("max_sigma", ["2", "3"], "Largest-sigma grid (frames).")
 _FLOOR = flags.DEFINE_list("floor", ["0", "0.5", "0.75", "1"], "Floor-sigma grid (frames).")
 _FLOOR_GAIN = flags.DEFINE_list("floor_gain", ["2000"], "Floor-ramp gain grid.")
+_FLOOR_OFFSET = flags.DEFINE_list("floor_offset", ["0", "0.0025", "0.005", "0.0075"],
+                                  "Floor-ramp offset grid (correction relative to size).")
 _WINDOW = flags.DEFINE_integer("window", 121, "Frames the correction size is measured over.")
 _TOLERANCE = flags.DEFINE_float(
     "tolerance", 0.3, "Most PCK@0.05 (points) a level may lose on the tune half.")
+_CLEAN_TOLERANCE = flags.DEFINE_float(
+    "clean_tolerance", 0.01, "Most mean error (px) clean input may gain on the tune half (with "
+    "level 0 in --levels; 'inf': no limit).")
 flags.mark_flags_as_required(["config", "output"])
 
 _METRICS = ("pck@0.05", "pck@0.1", "accel_error", "mean_error")
 
 
 def _rules() -> list[dict]:
-  """The grid's distinct rules, in flag order (a floor without its gain is no floor)."""
+  """The grid's distinct rules, in flag order (a floor without its gain is no floor, and
+  without a floor its offset is 0)."""
   rules = []
-  grid = (_GAIN, _OFFSET, _MAX_SIGMA, _FLOOR, _FLOOR_GAIN)
-  for gain, offset, max_sigma, floor, floor_gain in itertools.product(
+  grid = (_GAIN, _OFFSET, _MAX_SIGMA, _FLOOR, _FLOOR_GAIN, _FLOOR_OFFSET)
+  for gain, offset, max_sigma, floor, floor_gain, floor_offset in itertools.product(
       *(list(dict.fromkeys(float(value) for value in flag.value)) for flag in grid)):
     if (floor > 0) != (floor_gain > 0):
       floor = floor_gain = 0.0
+    if floor == 0:
+      floor_offset = 0.0
     rule = dict(gain=gain, offset=offset, max_sigma=max_sigma, floor=floor,
-                floor_gain=floor_gain)
+                floor_gain=floor_gain, floor_offset=floor_offset)
     if rule not in rules:
       rules.append(rule)
   return rules
@@ -107,24 +117,31 @@ def main(argv):
   for rule in _rules():
     tune = {level: score(rule, _FAMILY.value, level, "tune") for level in levels}
     loss = [tune[lv]["pck@0.05"] - base[lv]["pck@0.05"] for lv in levels]
+    moved = tune[0.0]["mean_error"] - base[0.0]["mean_error"] if 0.0 in levels else None
     allowed = (min(loss) >= -_TOLERANCE.value
-               and np.mean([tune[lv]["pck@0.05"] - base[lv]["pck@0.05"] for lv in noisy]) >= 0)
+               and np.mean([tune[lv]["pck@0.05"] - base[lv]["pck@0.05"] for lv in noisy]) >= 0
+               and (moved is None or moved <= _CLEAN_TOLERANCE.value))
     objective = float(np.mean([tune[lv]["accel_error"] for lv in noisy]))
     settings.append({"rule": rule, "allowed": bool(allowed), "tune_accel": objective,
                      "tune": {str(lv): s for lv, s in tune.items()}})
     print(f"{rule}: tune accel {objective:.3f}, PCK@0.05 change "
-          + " / ".join(f"{x:+.2f}" for x in loss) + ("" if allowed else " (costs PCK)"), flush=True)
+          + " / ".join(f"{x:+.2f}" for x in loss)
+          + ("" if moved is None else f", clean input moved {moved:+.3f} px")
+          + ("" if allowed else " (not allowed)"), flush=True)
     if allowed and (best is None or objective < best["tune_accel"]):
       best = settings[-1]
   if best is None:
-    raise SystemExit("tune_smoothing: no rule of the grid keeps PCK@0.05; widen the grid.")
+    raise SystemExit("tune_smoothing: no rule of the grid keeps PCK@0.05 and clean input; "
+                     "widen the grid.")
   rule = best["rule"]
   report = {f"{family}/{lv}": {"smoothed": score(rule, family, lv, "report"),
                                "unsmoothed": score(None, family, lv, "report")}
             for family in ("heldout", "train") for lv in levels}
   export = ",".join(f"{k}={v:g}" for k, v in rule.items()) + f",window={_WINDOW.value}"
   record = {"checkpoint": _CHECKPOINT.value, "family": _FAMILY.value,
-            "tolerance": _TOLERANCE.value, "best": best, "export": export, "report": report,
+            "tolerance": _TOLERANCE.value,
+            "clean_tolerance": _CLEAN_TOLERANCE.value if 0.0 in levels else None,
+            "best": best, "export": export, "report": report,
             "unsmoothed_tune": {str(lv): s for lv, s in base.items()}, "settings": settings}
   output = epath.Path(_OUTPUT.value)
   output.mkdir(parents=True, exist_ok=True)

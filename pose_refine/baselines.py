@@ -109,12 +109,12 @@ def row_nanmedian(values) -> np.ndarray:
 
 def adaptive_gaussian(refined, poses, confidence, *, gain: float, offset: float,
                       max_sigma: float, window: int = 121, step: float = 0.25,
-                      floor: float = 0.0, floor_gain: float = 0.0, network=None,
-                      network_level=None):
+                      floor: float = 0.0, floor_gain: float = 0.0, floor_offset: float = 0.0,
+                      network=None, network_level=None):
   """Gaussian smoothing of a refined track, as wide as the errors it corrected.
 
   Frame t is smoothed over time with sigma_t = max(clip(gain * (m_t - offset),
-  0, max_sigma), clip(floor_gain * n_t, 0, floor)) frames, m_t the median
+  0, max_sigma), clip(floor_gain * (n_t - floor_offset), 0, floor)) frames, m_t the median
   correction near t (`correction_size`) of `refined` and n_t that of
   `network`: where the refiner barely moved the input (clean or mildly noisy
   input) the track passes through unchanged; where it had much to correct,
@@ -133,7 +133,8 @@ def adaptive_gaussian(refined, poses, confidence, *, gain: float, offset: float,
       correction relative to the track's size).
     window: frames over which m_t and n_t are measured.
     step: sigma grid spacing.
-    floor, floor_gain: the second ramp (0: none).
+    floor, floor_gain, floor_offset: the second ramp (floor 0: none); n_t up
+      to floor_offset (what a network moves clean input by) gives it no sigma.
     network: [time, joints, 2] the network's output before an input selector
       (n_t); None: `refined`.
     network_level: optional [time] n_t (correction_size of `network` over
@@ -151,7 +152,7 @@ def adaptive_gaussian(refined, poses, confidence, *, gain: float, offset: float,
       level = np.asarray(network_level)
     elif not same:
       level = correction_size(network, poses, confidence, window)
-    sigma = np.maximum(sigma, np.clip(floor_gain * level, 0.0, floor))
+    sigma = np.maximum(sigma, np.clip(floor_gain * (level - floor_offset), 0.0, floor))
     max_sigma = max(max_sigma, floor)
   if not (sigma > 0).any():
     return refined

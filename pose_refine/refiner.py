@@ -18,6 +18,7 @@ does).
 
 import functools
 import os
+import warnings
 
 import numpy as np
 
@@ -57,7 +58,8 @@ def frame_step(points, scores) -> float:
   Returns:
     The median of |x[t + 1] - x[t]| / size over joints observed in both
     frames (size: the median longer side of the pose's box); NaN with fewer
-    than 3 pairs of consecutive frames sharing an observed joint.
+    than 3 pairs of consecutive frames sharing an observed joint, or a pose
+    less than 2 px across (one joint has no size to measure steps by).
   """
   observed = skeletons.observed(points, scores)
   pairs = observed[1:] & observed[:-1]
@@ -66,6 +68,8 @@ def frame_step(points, scores) -> float:
   from pose_refine import baselines  # pylint: disable=g-import-not-at-top  SciPy on demand.
 
   size = baselines.track_size(np.where(observed[..., None], points, np.nan))
+  if size < 2.0:
+    return float("nan")
   steps = np.linalg.norm(np.diff(np.asarray(points, np.float64), axis=0), axis=-1)
   return float(np.median(steps[pairs]) / size)
 
@@ -191,7 +195,11 @@ class Refiner:
           f"No joint of the model's skeleton ({self.skeleton.name}) is present in the "
           f"{skeleton.name} input: every joint it needs is missing."
       )
-    fps = self.track_fps(points, scores, fps)
+    if fps is None and (fps := self.track_fps(points, scores)) is not None:
+      warnings.warn(f"This track's joints move {frame_step(points, scores):.2f} of the person's "
+                    f"size per frame (median): too far for video near {self.frame_rate:g} fps. "
+                    f"Refined as {fps:g} fps frames (gaps interpolated, present joints mostly "
+                    "kept); pass fps= if that is wrong.", stacklevel=2)
     factor = self.upsampling(fps)
     track = {"poses": points, "confidence": scores}
     if factor > 1:
@@ -308,7 +316,7 @@ class Refiner:
         refined, poses, confidence, gain=rule.gain * faster, offset=rule.offset,
         max_sigma=rule.max_sigma * faster, window=window,
         floor=rule.floor * faster if floor else 0.0, floor_gain=rule.floor_gain * faster,
-        network=network, network_level=network_level)
+        floor_offset=rule.floor_offset, network=network, network_level=network_level)
 
   def _smoothing_scale(self, fps: float | None) -> tuple[float, int]:
     """The smoother's time scale at `fps` (its sigmas are set in the model's frames) and window."""
@@ -349,7 +357,8 @@ class Refiner:
   def refine_tracks(self, tracks: list[keypoint_io.Track], skeleton: skeletons.Skeleton, *,
                     fill_missing: bool = True, stride: int | None = None,
                     filled_score: float = 0.0, progress=None,
-                    fps: float | None = None) -> list[keypoint_io.Track]:
+                    fps: float | None = None,
+                    rates: list[float | None] | None = None) -> list[keypoint_io.Track]:
     """Refines each track of a keypoint file on its own (see `refine_track`).
 
     A track is refined over its whole span, the frames where it is absent
@@ -365,13 +374,15 @@ class Refiner:
       progress: optional callable(done_windows, total_windows) over all tracks.
       fps: the tracks' frame rate (see `refine_track`; None: `track_fps`
         guesses each track's).
+      rates: each track's rate as `track_rates(tracks, skeleton, fps)` gives
+        it, if the caller has them (else computed here).
 
     Raises:
       ValueError: if `filled_score` is outside [0, 1].
     """
     if not 0.0 <= filled_score <= 1.0:
       raise ValueError(f"filled_score is {filled_score}; expected a score in [0, 1].")
-    rates = self.track_rates(tracks, skeleton, fps)
+    rates = self.track_rates(tracks, skeleton, fps) if rates is None else rates
     counts = [self.windows(int(t.frames.max() - t.frames.min()) + 1, stride, rate)
               for t, rate in zip(tracks, rates)]
     refined, done = [], 0
@@ -381,7 +392,7 @@ class Refiner:
       report = None if progress is None else (
           lambda d, _, base=done: progress(base + d, sum(counts)))
       out = self.refine_track(points, scores, skeleton, fill_missing=fill_missing,
-                              stride=stride, progress=report, fps=rate)
+                              stride=stride, progress=report, fps=rate or self.frame_rate)
       done += count
       out = out[track.frames - start]
       filled = ~np.isfinite(track.keypoints).all(-1) & np.isfinite(out).all(-1)
@@ -540,12 +551,12 @@ def refine_file(input: str, output: str, *,  # pylint: disable=redefined-builtin
   fps = fps or video_fps
 
   model = load(checkpoint)
-  sparse = fps is None and sum(rate == SPARSE_FPS for rate in model.track_rates(
-      source.tracks, joint_set))
+  rates = model.track_rates(source.tracks, joint_set, fps)
+  sparse = 0 if fps else sum(rate == SPARSE_FPS for rate in rates)
   refined = model.refine_tracks(
       source.tracks, joint_set, fill_missing=fill_missing, stride=stride,
       filled_score=filled_score, progress=progress and functools.partial(progress, "refining"),
-      fps=fps)
+      fps=fps, rates=rates)
   keypoint_io.write(source, refined, output, output_format)
   summary = (f"Refined {len(refined)} track(s), {sum(len(t.frames) for t in source.tracks)} "
              f"poses of {joint_set.num_joints} joints ({joint_set.name}) with "

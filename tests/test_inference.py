@@ -95,7 +95,7 @@ def test_export_writes_a_smoother_that_refine_track_applies(tmp_path):
   assert out.returncode == 0, out.stderr
   config = checkpointing.restore_config(tmp_path / "model")
   assert config["smoothing"] == {"gain": 400.0, "offset": 0.0, "max_sigma": 1.5, "window": 11,
-                                 "floor": 0.0, "floor_gain": 0.0}
+                                 "floor": 0.0, "floor_gain": 0.0, "floor_offset": 0.0}
 
   poses, confidence = test_streaming.track(60, seed=3)
   smoothed = refiner.Refiner(str(tmp_path / "model"))
@@ -143,7 +143,8 @@ def test_export_writes_a_selector_that_refine_track_applies_before_the_smoother(
   (tmp_path / "selection.json").write_text(json.dumps({"rule": rule}))
   out = _export(f"--workdir={run}", f"--output={tmp_path / 'model'}",
                 f"--selection={tmp_path / 'selection.json'}",
-                "--smoothing=gain=400,offset=0,max_sigma=1.5,window=11,floor=1,floor_gain=2000")
+                "--smoothing=gain=400,offset=0,max_sigma=1.5,window=11,floor=1,floor_gain=20,"
+                "floor_offset=0.15")
   assert out.returncode == 0, out.stderr
   assert checkpointing.restore_config(tmp_path / "model")["selection"] == rule
 
@@ -159,12 +160,17 @@ def test_export_writes_a_selector_that_refine_track_applies_before_the_smoother(
   selected = np.where(confident[..., None], poses, unselected)
   # The smoother's floor reads the network's corrections, before the selector.
   expected = baselines.adaptive_gaussian(selected, poses, confidence, gain=400, offset=0,
-                                         max_sigma=1.5, window=11, floor=1, floor_gain=2000,
-                                         network=unselected)
+                                         max_sigma=1.5, window=11, floor=1, floor_gain=20,
+                                         floor_offset=0.15, network=unselected)
   np.testing.assert_allclose(model.refine_track(poses, confidence, skeleton), expected, atol=1e-4)
-  assert np.abs(expected - baselines.adaptive_gaussian(
+  without_network = baselines.adaptive_gaussian(
       selected, poses, confidence, gain=400, offset=0, max_sigma=1.5, window=11, floor=1,
-      floor_gain=2000)).max() > 0.1
+      floor_gain=20, floor_offset=0.15)
+  assert np.abs(expected - without_network).max() > 0.1
+  without_offset = baselines.adaptive_gaussian(
+      selected, poses, confidence, gain=400, offset=0, max_sigma=1.5, window=11, floor=1,
+      floor_gain=20, network=unselected)
+  assert np.abs(expected - without_offset).max() > 0.1  # The offset narrows the floor's sigma.
   only_selected = refiner.from_spec(f"{tmp_path / 'model'}#smoothing=off")
   np.testing.assert_array_equal(only_selected.refine_track(poses, confidence, skeleton), selected)
   # A track slower than the model's rate is refined interpolated up and selected at its own frames.

@@ -291,3 +291,10 @@ def test_adaptive_gaussian_floor_reads_the_networks_corrections():
   # Measured on the output itself (no network given), nothing was corrected: no smoothing.
   np.testing.assert_array_equal(baselines.adaptive_gaussian(poses, poses, confidence, **rule),
                                 poses)
+  # Corrections up to floor_offset (what the network moves clean input by) give no floor.
+  level = baselines.correction_size(network, poses, confidence, 21)
+  np.testing.assert_array_equal(baselines.adaptive_gaussian(
+      poses, poses, confidence, network=network, floor_offset=level.max(), **rule), poses)
+  below = baselines.adaptive_gaussian(poses, poses, confidence, network=network,
+                                      floor_offset=level[:85].min() - 0.001, **rule)
+  np.testing.assert_allclose(below[:85], expected[:85], atol=1e-4)  # 2 frames above: the floor.

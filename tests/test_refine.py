@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
+import warnings
 
 import numpy as np
 import pytest
@@ -217,10 +218,15 @@ def test_frames_far_apart_are_refined_as_sparse_frames_unless_told(tmp_path):
   scores = np.ones((60, 13), np.float32)
   assert refiner.frame_step(video, scores) < refiner.SPARSE_STEP < refiner.frame_step(
       sparse, scores)
-  assert np.isnan(refiner.frame_step(video[:3], scores[:3]))  # Too few frame pairs to tell.
+  assert np.isnan(refiner.frame_step(video[:3], scores[:3]))  # Too few frame pairs to tell,
+  one = np.where(np.arange(13) == 0, scores, 0.0)
+  assert np.isnan(refiner.frame_step(video, one))  # or one joint: no size to measure by.
   refine = functools.partial(pose_refine.refine, skeleton="penn_action")
-  np.testing.assert_array_equal(refine(video), refine(video, fps=30))
-  guessed = refine(sparse)
+  with warnings.catch_warnings():
+    warnings.simplefilter("error")  # Video: no warning.
+    np.testing.assert_array_equal(refine(video), refine(video, fps=30))
+  with pytest.warns(UserWarning, match="Refined as 1 fps frames"):
+    guessed = refine(sparse)
   np.testing.assert_array_equal(guessed, refine(sparse, fps=refiner.SPARSE_FPS))
   as_video = refine(sparse, fps=30)  # Told, it is believed.
   assert np.abs(guessed - sparse).mean() < 0.5 * np.abs(as_video - sparse).mean()
@@ -233,6 +239,16 @@ def test_frames_far_apart_are_refined_as_sparse_frames_unless_told(tmp_path):
                                     skeleton="penn_action", fps=30)
   assert "too far" not in summary
   np.testing.assert_array_equal(np.load(tmp_path / "out.npy"), as_video)
+  # Two tracks of one file, each at its own rate; progress counts the windows each runs.
+  model, skeleton = refiner.load(), skeletons.get_skeleton("penn_action")
+  tracks = [keypoint_io.Track(i, np.arange(60), poses, scores)
+            for i, poses in enumerate((sparse, video))]
+  calls = []
+  out = model.refine_tracks(tracks, skeleton, progress=lambda *args: calls.append(args))
+  np.testing.assert_array_equal(out[0].keypoints, guessed)
+  np.testing.assert_array_equal(out[1].keypoints, refine(video))
+  total = model.windows(60, fps=refiner.SPARSE_FPS) + model.windows(60)
+  assert total > 30 and calls[-1] == (total, total)
 
 
 def test_refiner_imports_no_training_code():
