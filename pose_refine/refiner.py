@@ -391,6 +391,7 @@ class Refiner:
       points, scores = _span(track)
       report = None if progress is None else (
           lambda d, _, base=done: progress(base + d, sum(counts)))
+      # A rate of None (the model's) goes as the model's rate: refine_track does not guess again.
       out = self.refine_track(points, scores, skeleton, fill_missing=fill_missing,
                               stride=stride, progress=report, fps=rate or self.frame_rate)
       done += count
