@@ -8,8 +8,9 @@ person (noise, a few missing joints) frame by frame, after --warmup frames
 that compile and warm the caches; the wall time of every push (all people
 of a frame in one `push_many`, one model call) is recorded, and the median
 and 99th percentile reported. Models: the shipped one (bidirectional,
-serving a lookahead by sliding windows; at lookahead 0 also with the motion
-gate, streaming.MotionGate) and an untrained model of the
+serving a lookahead by sliding windows, with its selectors and smoother;
+at lookahead 0 also without its lookahead-0 selector, alone and with the
+motion gate, streaming.MotionGate, in its place) and an untrained model of the
 streaming configuration (configs/penn_action.py:lookahead=4,recipe=robust:
 forward encoder, same size; the weights do not change the time). Results go
 to benchmarks/streaming.json and between the "streaming" markers of
@@ -59,10 +60,11 @@ def _frames(count: int, people: int, seed: int = 0):
   return poses, confidence
 
 
-def measure(model, lookahead: int, people: int, frames: int, warmup: int, gate=None) -> dict:
+def measure(model, lookahead: int, people: int, frames: int, warmup: int, gate=None,
+            selection: bool = True) -> dict:
   """Median and p99 push latency (ms) over `frames` pushes after `warmup`."""
   poses, confidence = _frames(warmup + frames, people)
-  stream = model.stream(lookahead, gate=gate)
+  stream = model.stream(lookahead, gate=gate, selection=selection)
   times = []
   for t in range(warmup + frames):
     batch = {i: (poses[t, i], confidence[t, i]) for i in range(people)}
@@ -107,17 +109,20 @@ def main(argv=None):
   rows = []
   with tempfile.TemporaryDirectory() as directory:
     shipped = refiner.Refiner()
-    models = {"shipped (bidirectional)": shipped, "shipped + motion gate": shipped,
+    models = {"shipped (bidirectional)": shipped, "shipped, no lookahead-0 selector": shipped,
+              "shipped + motion gate, no lookahead-0 selector": shipped,
               "lookahead-4 config (forward encoder)": refiner.Refiner(
                   _streaming_model(os.path.join(directory, "streaming")))}
-    points = [("shipped (bidirectional)", 0), ("shipped + motion gate", 0),
+    points = [("shipped (bidirectional)", 0), ("shipped, no lookahead-0 selector", 0),
+              ("shipped + motion gate, no lookahead-0 selector", 0),
               ("shipped (bidirectional)", 4), ("shipped (bidirectional)", 32),
               ("lookahead-4 config (forward encoder)", 4)]
     for people in (int(p) for p in args.people.split(",")):
       for name, lookahead in points:
         model = models[name]
         gate = streaming.MotionGate() if "gate" in name else None
-        row = measure(model, lookahead, people, args.frames, args.warmup, gate)
+        row = measure(model, lookahead, people, args.frames, args.warmup, gate,
+                      selection="no lookahead-0 selector" not in name)
         row |= {"model": name, "lookahead": lookahead, "people": people,
                 "mode": model.stream(lookahead).mode}
         rows.append(row)

@@ -149,6 +149,13 @@ def base_config(arg) -> ml_collections.ConfigDict:
   # threshold). No coefficients: off (launch/tune_selection.py fits one for an
   # export).
   config.selection = dict(features=[], mean=[], std=[], coef=[], threshold=0.5)
+  # The selector of streams at lookahead 0 (pose_refine.selection.online_select):
+  # the same regression over cues from frame t and the frames before it, then a
+  # One-Euro filter (min_cutoff, beta at `rate` fps; min_cutoff 0: none) over the
+  # selected output where the recent correction exceeds `level`. No
+  # coefficients: off (launch/tune_online_selection.py fits one for an export).
+  config.online_selection = dict(features=[], mean=[], std=[], coef=[], threshold=0.5,
+                                 min_cutoff=0.0, beta=0.0, rate=30.0, level=0.0)
   config.eval = dict(stride=16, batch_size=256, pck_thresholds=(20.0, 10.0), filter_row=False)
   config.log_every_steps = 50
   config.eval_every_steps = 500

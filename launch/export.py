@@ -35,6 +35,10 @@ _SELECTION = flags.DEFINE_string(
     "selection", None, "The input selector written into the config (config.selection, "
     "pose_refine.selection): the selection.json of launch.tune_selection, or 'off'; default: "
     "the run's.")
+_ONLINE_SELECTION = flags.DEFINE_string(
+    "online_selection", None, "The lookahead-0 selector of streams written into the config "
+    "(config.online_selection, pose_refine.selection.online_select): the "
+    "online_selection.json of launch.tune_online_selection, or 'off'; default: the run's.")
 flags.mark_flags_as_required(["workdir", "output"])
 
 
@@ -61,22 +65,31 @@ def _smoothing(items, current) -> dict:
   return rule
 
 
-def _selection(value, current) -> dict:
-  """config.selection from --selection: a tune_selection.json's rule, or "off"."""
+def _selection(value, current, online: bool = False) -> dict:
+  """config.selection from --selection (a tune_selection.json's rule, or "off"), or with
+  `online` config.online_selection from --online_selection (tune_online_selection.json's)."""
   import json  # pylint: disable=g-import-not-at-top
 
   from pose_refine import selection  # pylint: disable=g-import-not-at-top
 
   if value == "off":
     return dict(current, coef=[])
+  flag, tool = ("online_selection", "tune_online_selection") if online else ("selection",
+                                                                              "tune_selection")
+  keys = ["features", "mean", "std", "coef", "threshold"]
   try:
     with open(value, encoding="utf-8") as f:
       rule = json.load(f)["rule"]
-    selection.check(rule)
+    if online:
+      selection.check(rule, selection.ONLINE_FEATURES)
+      keys += ["min_cutoff", "beta", "rate", "level"]
+      if not (rule["min_cutoff"] >= 0 and rule["beta"] >= 0 and rule["rate"] > 0):
+        raise ValueError("its filter needs min_cutoff >= 0, beta >= 0 and rate > 0")
+    else:
+      selection.check(rule)
+    return {key: rule[key] for key in keys}
   except (OSError, ValueError, KeyError, TypeError) as error:
-    raise ValueError(f"--selection={value}: not a launch.tune_selection output ({error!r}).") \
-        from error
-  return {key: rule[key] for key in ("features", "mean", "std", "coef", "threshold")}
+    raise ValueError(f"--{flag}={value}: not a launch.{tool} output ({error!r}).") from error
 
 
 def main(argv):
@@ -109,6 +122,12 @@ def main(argv):
   if _SELECTION.value:
     try:
       model.config.selection = _selection(_SELECTION.value, model.config.selection)
+    except ValueError as error:
+      sys.exit(f"export: error: {error}")
+  if _ONLINE_SELECTION.value:
+    try:
+      model.config.online_selection = _selection(_ONLINE_SELECTION.value,
+                                                 model.config.online_selection, online=True)
     except ValueError as error:
       sys.exit(f"export: error: {error}")
   step = checkpointing.latest_step(_WORKDIR.value)

@@ -23,7 +23,10 @@ _ABSENT_KEYS = {"fill_missing": False, "model_kind": "seq2seq", "frame_rate": 30
                 "smoothing": {"gain": 0.0, "offset": 0.0, "max_sigma": 2.0, "window": 121,
                               "floor": 0.0, "floor_gain": 0.0, "floor_offset": 0.0},
                 "selection": {"features": [], "mean": [], "std": [], "coef": [],
-                              "threshold": 0.5}}
+                              "threshold": 0.5},
+                "online_selection": {"features": [], "mean": [], "std": [], "coef": [],
+                                     "threshold": 0.5, "min_cutoff": 0.0, "beta": 0.0,
+                                     "rate": 30.0, "level": 0.0}}
 
 
 def load_config(checkpoint) -> ml_collections.ConfigDict:

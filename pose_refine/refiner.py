@@ -85,10 +85,12 @@ class Refiner:
     smoothing: False turns off the checkpoint's whole-track post-smoother
       (config.smoothing, baselines.adaptive_gaussian; the shipped model has
       one); None or True: the checkpoint's (off if it has none).
-    selection: False turns off the checkpoint's input selector
-      (config.selection, pose_refine.selection: keeps the input where it
-      is likely closer to the truth than the model's output; the shipped
-      model has one); None or True: the checkpoint's (off if it has none).
+    selection: False turns off the checkpoint's input selectors
+      (config.selection and, for streams at lookahead 0,
+      config.online_selection; pose_refine.selection: they keep the input
+      where it is likely closer to the truth than the model's output; the
+      shipped model has both); None or True: the checkpoint's (off if it
+      has none).
   """
 
   def __init__(self, checkpoint: str | None = None, *, deadzone: float | None = None,
@@ -104,6 +106,7 @@ class Refiner:
       self.config.smoothing.floor = 0.0
     if selection is False:
       self.config.selection.coef = []
+      self.config.online_selection.coef = []
     self.skeleton = skeletons.get_skeleton(self.config.skeleton)
     self.model = models.create_model(self.config, self.skeleton)
     self.mesh = sharding.make_mesh()
@@ -280,6 +283,11 @@ class Refiner:
     return len(self.config.selection.coef) > 0
 
   @property
+  def online_selects(self) -> bool:
+    """Whether the checkpoint has a selector for streams at lookahead 0 (config.online_selection)."""
+    return len(self.config.online_selection.coef) > 0
+
+  @property
   def smooths(self) -> bool:
     """Whether the checkpoint's whole-track post-smoother is on (a ramp with a gain)."""
     rule = self.config.smoothing
@@ -343,7 +351,8 @@ class Refiner:
       selection, smoothing: at 1 <= lookahead < window, the checkpoint's
         input selector and whole-track smoother (config.selection,
         config.smoothing) run on each window's output, as refine_track
-        runs them on a whole track; False: off.
+        runs them on a whole track; at lookahead 0, its lookahead-0
+        selector (config.online_selection) on each frame; False: off.
 
     Returns:
       A streaming.Stream: push(keypoints, confidence, track_id, timestamp),

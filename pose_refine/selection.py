@@ -12,8 +12,17 @@ It is fitted on the training error family (`launch/tune_selection.py`), never
 on the held-out one, and stored in a checkpoint's config (`config.selection`;
 empty `coef`: off). `Refiner.refine_track` applies it before the whole-track
 smoother.
+
+A stream at lookahead 0 cannot read frame t + 1, so it has a selector of its
+own (`config.online_selection`, `launch/tune_online_selection.py`): the same
+regression over ONLINE_FEATURES, cues that frame t and the frames before it
+give, on the stream's output; then, where the model has been correcting
+much (the recent correction above `level`), a One-Euro filter over the
+selected output takes the jitter out of the input joints it kept
+(`online_select`; `streaming.Stream` runs it frame by frame).
 """
 
+import functools
 from typing import Any
 
 import numpy as np
@@ -39,6 +48,22 @@ FEATURES = (
 _LOG_OFFSET = 1e-3
 _ABSENT = 1.0
 NEARBY_WINDOW = 121
+
+# The lookahead-0 selector's cues: at frame t, from frames t - ONLINE_WINDOW + 1
+# to t only. Sizes in units of the person's size there (the median longer side
+# of the output's pose box over those frames); a neighbour not observed gives 1.0.
+ONLINE_FEATURES = (
+    "correction",              # |output - input| at the joint and frame
+    "input_curvature_before",  # |x[t] - 2 x[t-1] + x[t-2]|
+    "input_step_before",       # |x[t] - x[t-1]|
+    "output_step_before",      # |y[t] - y[t-1]|
+    "correction_before",       # the joint's correction at t - 1
+    "correction_before_2",     # the joint's correction at t - 2
+    "confidence",              # the input's confidence
+    "recent_correction",       # median correction over the window's observed joints
+    "frame_correction",        # median correction over the frame's observed joints
+)
+ONLINE_WINDOW = 121
 
 
 def is_on(rule) -> bool:
@@ -116,20 +141,20 @@ def _norm(vectors) -> np.ndarray:
   return np.sqrt(np.add.reduce(vectors * vectors, -1))
 
 
-def _design(cues) -> np.ndarray:
-  """[n, 2 * len(FEATURES)]: each cue (log, confidence as is) and its square / 10."""
+def _design(cues, names=FEATURES) -> np.ndarray:
+  """[n, 2 * len(names)]: each cue (log, confidence as is) and its square / 10."""
   cues = np.array(cues, np.float64)
-  logged = [i for i, name in enumerate(FEATURES) if name != "confidence"]
+  logged = [i for i, name in enumerate(names) if name != "confidence"]
   cues[:, logged] = np.log(cues[:, logged] + _LOG_OFFSET)
   return np.concatenate([cues, cues**2 / 10], 1)
 
 
 def fit(cues, input_closer, stake, *, l2: float = 1e-3, iterations: int = 30,
-        threshold: float = 0.5) -> dict[str, Any]:
+        threshold: float = 0.5, names=FEATURES) -> dict[str, Any]:
   """A selector rule (config.selection) by weighted logistic regression.
 
   Args:
-    cues: [n, len(FEATURES)] `features` of the joints to learn from.
+    cues: [n, len(names)] `features` (or `online_features`) of the joints to learn from.
     input_closer: [n] bool, whether the input was closer to the truth than
       the model's output.
     stake: [n] >= 0, how much the choice matters (e.g. the difference of the
@@ -137,11 +162,12 @@ def fit(cues, input_closer, stake, *, l2: float = 1e-3, iterations: int = 30,
     l2: ridge penalty on the standardised coefficients.
     iterations: Newton steps.
     threshold: stored with the rule: the probability above which the input is kept.
+    names: the cues' names (FEATURES or ONLINE_FEATURES).
 
   Returns:
     {"features", "mean", "std", "coef" (intercept last), "threshold"}, lists of floats.
   """
-  design = _design(cues)
+  design = _design(cues, names)
   target = np.asarray(input_closer, np.float64)
   weight = np.asarray(stake, np.float64)
   weight = weight / weight.sum()
@@ -156,25 +182,27 @@ def fit(cues, input_closer, stake, *, l2: float = 1e-3, iterations: int = 30,
     gradient = design.T @ (weight * (prob - target)) + penalty @ coef
     hessian = (design * (weight * prob * (1 - prob))[:, None]).T @ design + penalty
     coef -= np.linalg.solve(hessian, gradient)
-  return {"features": list(FEATURES), "mean": mean.tolist(), "std": std.tolist(),
+  return {"features": list(names), "mean": mean.tolist(), "std": std.tolist(),
           "coef": coef.tolist(), "threshold": float(threshold)}
 
 
-def check(rule) -> None:
-  """Raises ValueError if a stored rule does not fit this code's cues."""
-  if tuple(rule["features"]) != FEATURES:
+def check(rule, names=FEATURES) -> None:
+  """Raises ValueError if a stored rule does not fit this code's cues (`names`)."""
+  if tuple(rule["features"]) != tuple(names):
+    tool = "tune_selection" if tuple(names) == FEATURES else "tune_online_selection"
     raise ValueError(f"This selector was fitted on the cues {list(rule['features'])}; this "
-                     f"version computes {list(FEATURES)}: refit it (launch/tune_selection.py).")
-  width = 2 * len(FEATURES)
+                     f"version computes {list(names)}: refit it (launch/{tool}.py).")
+  width = 2 * len(names)
   if len(rule["mean"]) != width or len(rule["std"]) != width or len(rule["coef"]) != width + 1:
     raise ValueError(f"A selector rule needs {width} means and stds and {width + 1} "
                      "coefficients; this one is damaged: refit it.")
 
 
 def probability(rule, cues) -> np.ndarray:
-  """P(input closer than the model's output) for cues [..., len(FEATURES)]."""
-  flat = np.reshape(cues, (-1, len(FEATURES)))
-  design = (_design(flat) - np.asarray(rule["mean"])) / np.asarray(rule["std"])
+  """P(input closer than the model's output) for cues [..., len(rule["features"])]."""
+  names = tuple(rule["features"])
+  flat = np.reshape(cues, (-1, len(names)))
+  design = (_design(flat, names) - np.asarray(rule["mean"])) / np.asarray(rule["std"])
   coef = np.asarray(rule["coef"])
   logit = design @ coef[:-1] + coef[-1]
   return (1 / (1 + np.exp(-logit))).reshape(np.shape(cues)[:-1])
@@ -200,3 +228,150 @@ def select(refined, poses, confidence, rule, nearby=None) -> np.ndarray:
   cues, choosable = features(refined, poses, confidence, nearby)
   keep = choosable & (probability(rule, cues) > rule["threshold"])
   return np.where(keep[..., None], np.asarray(poses, np.float32), refined)
+
+
+def online_features(refined, poses, confidence, last: bool = False, history=None):
+  """The lookahead-0 selector's cues (ONLINE_FEATURES): each frame's from it and the ones before.
+
+  Args:
+    refined: [time, joints, 2] a lookahead-0 stream's output for `poses`
+      (frame t: the model's output at the end of the window ending at t).
+    poses, confidence: the model's input ([time, joints, 2], [time, joints]).
+    last: only the last frame's cues (a stream's; the arrays then need just
+      the last ONLINE_WINDOW frames, or the last 3 with `history`): the same
+      values as the last row of the whole track's.
+    history: with `last`, optional `frame_measures` (sides, moved) of the
+      last ONLINE_WINDOW frames (a stream keeps them), for the medians.
+
+  Returns:
+    cues [time (1 if last), joints, len(ONLINE_FEATURES)] float64, the joints
+    the selector may choose between (`choosable`) and each frame's
+    recent_correction [time (1 if last)].
+  """
+  refined = np.asarray(refined, np.float32)
+  poses = np.asarray(poses, np.float32)
+  observed, sides, moved = frame_measures(refined, poses, confidence)
+  rows = slice(-1, None) if last else slice(None)
+  near = slice(-3, None) if last else slice(None)  # The frames the last row's cues read.
+  if last:
+    sides, window = history if history is not None else (sides, moved)
+    size = baselines.row_nanmedian(sides[None, -ONLINE_WINDOW:])
+    recent = baselines.row_nanmedian(window[None, -ONLINE_WINDOW:].reshape(1, -1))
+  else:
+    size, recent = _trailing_medians(sides, moved)
+  size = np.maximum(_unnan(size, 1e-6), 1e-6)  # [rows]
+  observed_rows = observed[rows]
+  shape = observed_rows.shape + (len(ONLINE_FEATURES),)
+  scale = size[:, None]
+  observed, moved = observed[near], moved[near]
+  x = np.where(observed[..., None], poses[near], 0.0).astype(np.float64)
+  y = _unnan(refined[near]).astype(np.float64)
+
+  def back(values, steps, fill):  # values[t - steps] at each of the rows' frames t.
+    return _shifted(values, steps, fill)[rows]
+
+  o1, o2 = back(observed, 1, False), back(observed, 2, False)
+  x0, x1, x2 = x[rows], back(x, 1, 0.0), back(x, 2, 0.0)
+  y_before = np.concatenate([y[:1], y[:-1]])[rows]  # At the first frame: itself.
+  correction = _unnan(moved)
+  values = {
+      "correction": np.where(observed_rows, correction[rows], 0.0) / scale,
+      "input_curvature_before": np.where(o1 & o2, _norm(x0 - 2 * x1 + x2) / scale, _ABSENT),
+      "input_step_before": np.where(o1, _norm(x0 - x1) / scale, _ABSENT),
+      "output_step_before": _norm(y[rows] - y_before) / scale,
+      "correction_before": np.where(o1, back(correction, 1, 0.0) / scale, _ABSENT),
+      "correction_before_2": np.where(o2, back(correction, 2, 0.0) / scale, _ABSENT),
+      "confidence": _unnan(np.asarray(confidence, np.float64)[rows]),
+      "recent_correction": (_unnan(recent) / size)[:, None],
+      "frame_correction": _unnan(baselines.row_nanmedian(moved[rows]) / size, _ABSENT)[:, None],
+  }
+  cues = np.empty(shape)
+  for i, name in enumerate(ONLINE_FEATURES):
+    cues[..., i] = values[name]
+  return cues, observed_rows, cues[:, 0, ONLINE_FEATURES.index("recent_correction")]
+
+
+def frame_measures(refined, poses, confidence):
+  """Per frame, what the cues' medians read: where the selector may choose
+  ([time, joints]), the longer side of the output pose's box ([time]; NaN with
+  no joint placed) and each choosable joint's correction in pixels ([time,
+  joints]; NaN elsewhere). Frame by frame or all at once: the same values."""
+  refined = np.asarray(refined, np.float32)
+  poses = np.asarray(poses, np.float32)
+  present = np.isfinite(refined).all(-1)
+  observed = choosable(refined, poses, confidence)
+  placed = np.where(present[..., None], refined, np.nan)
+  sides = np.fmax.reduce(np.fmax.reduce(placed, 1) - np.fmin.reduce(placed, 1), -1)
+  step = np.where(observed[..., None], refined - poses, 0.0)
+  return observed, sides, np.where(observed, _norm(step.astype(np.float64)), np.nan)
+
+
+def _unnan(values, fill=0.0):
+  """`values` with NaN replaced by `fill` (np.nan_to_num for values that are never infinite)."""
+  return np.where(np.isnan(values), fill, values)
+
+
+def _trailing_medians(sides, moved):
+  """Per frame t, the medians of sides[t - W + 1 : t + 1] and of moved's joints there (W:
+  ONLINE_WINDOW), as row_nanmedian takes them (the same bits as one window alone)."""
+  sides = np.pad(sides, (ONLINE_WINDOW - 1, 0), constant_values=np.nan)
+  moved = np.pad(moved, ((ONLINE_WINDOW - 1, 0), (0, 0)), constant_values=np.nan)
+  side_views = np.lib.stride_tricks.sliding_window_view(sides, ONLINE_WINDOW)
+  moved_views = np.lib.stride_tricks.sliding_window_view(moved, ONLINE_WINDOW, axis=0)
+  size, recent = np.empty(len(side_views)), np.empty(len(side_views))
+  for start in range(0, len(side_views), 512):  # Bounded memory on long tracks.
+    end = start + 512
+    size[start:end] = baselines.row_nanmedian(side_views[start:end])
+    block = np.swapaxes(moved_views[start:end], 1, 2)  # [rows, window, joints]
+    recent[start:end] = baselines.row_nanmedian(block.reshape(len(block), -1))
+  return size, recent
+
+
+def online_keep(rule, cues, choosable) -> np.ndarray:
+  """Where the lookahead-0 rule keeps the input: [rows, joints] bool."""
+  return choosable & (probability(rule, cues) > rule["threshold"])
+
+
+def online_smoother(rule):
+  """The rule's One-Euro step (baselines.one_euro_step at its cut-off) for the selected output,
+  or None when it has none (min_cutoff 0)."""
+  if not rule["min_cutoff"] > 0:
+    return None
+  return functools.partial(baselines.one_euro_step, min_cutoff=rule["min_cutoff"],
+                           beta=rule["beta"], rate=rule["rate"])
+
+
+def online_select(refined, poses, confidence, rule, cues=None) -> np.ndarray:
+  """A whole track's lookahead-0 selection: what a stream with the rule returns, frame by frame.
+
+  Args:
+    refined: [time, joints, 2] the lookahead-0 stream's output without the
+      selector (in the model's joints).
+    poses, confidence: the model's input.
+    rule: a config.online_selection; off (no coefficients): `refined` as it is.
+    cues: optional, `online_features(refined, poses, confidence)` if the
+      caller has them (tuning tries many rules on the same output).
+
+  Returns:
+    [time, joints, 2] float32: the input kept where the rule keeps it, then,
+    at frames whose recent_correction exceeds the rule's level, the One-Euro
+    filter's output over the selected track.
+  """
+  refined = np.asarray(refined, np.float32)
+  if not is_on(rule) or not len(refined):
+    return refined
+  check(rule, ONLINE_FEATURES)
+  cues, choosable_, recent = cues or online_features(refined, poses, confidence)
+  keep = online_keep(rule, cues, choosable_)
+  selected = np.where(keep[..., None], np.asarray(poses, np.float32), refined)
+  step = online_smoother(rule)
+  if step is None:
+    return selected
+  value = np.full(refined.shape[1:], np.nan)
+  speed = np.zeros(refined.shape[1:])
+  out = selected.copy()
+  for t in range(len(selected)):
+    value, speed = step(value, speed, selected[t], np.isfinite(selected[t]).all(-1))
+    if recent[t] > rule["level"]:
+      out[t] = np.where(np.isfinite(value), value, selected[t])
+  return out

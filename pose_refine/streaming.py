@@ -18,10 +18,12 @@ it is also the lag the stream adds. Two modes follow from it:
   With k >= 1 the checkpoint's input selector and whole-track smoother
   (config.selection and config.smoothing, as `Refiner.refine_track`
   applies them to whole tracks) run on each window's output before frame
-  t - k is read: they look past the frame they judge, so k = 0 goes
-  without them (the motion gate below is the k = 0 option), and their
-  121-frame measure of the model's corrections sees the window's 32 here.
-  `Refiner.stream(k, selection=False, smoothing=False)` turns them off.
+  t - k is read; their 121-frame measure of the model's corrections sees
+  the window's 32 here. They look past the frame they judge, so at k = 0
+  the checkpoint's lookahead-0 selector runs instead
+  (config.online_selection, selection.online_select: cues from frame t
+  and the 120 frames before it, kept per track). `Refiner.stream(k,
+  selection=False, smoothing=False)` turns them off.
 - window (k >= window): offline refinement (inference.refine_videos) frame
   by frame: the same windows (windows.window_starts: starts, stride, the
   end-of-track window that `flush` runs), the same merge weights, and frame
@@ -58,8 +60,8 @@ input has right; the gate keeps such joints and leaves jumps, swaps and
 gaps to the model (RESULTS.md, "Online refinement").
 
 Memory is bounded whatever the stream's length: per track, ring buffers of
-max(window, k + 1) frames (k + 3 with a gate) and, per joint, its last
-observation before them.
+max(window, k + 1) frames (k + 3 with a gate; at k = 0 with the lookahead-0
+selector, 121 more) and, per joint, its last observation before them.
 Tracks that need the model on a push share one call (one program per batch
 size up to 16, then powers of two).
 """
@@ -126,6 +128,36 @@ class RefinedFrame:
   keypoints: np.ndarray
 
 
+class _Recent:
+  """A track's last frames for the lookahead-0 selector: the last 3 frames' output and input,
+  the measures of the last `size` (selection.frame_measures), and its filter's state."""
+
+  def __init__(self, size: int, joints: int):
+    self.count = 0
+    self.refined = np.full((3, joints, 2), np.nan, np.float32)
+    self.points = np.full((3, joints, 2), np.nan, np.float32)
+    self.scores = np.zeros((3, joints), np.float32)
+    self.sides = np.full(size, np.nan, np.float32)
+    self.moved = np.full((size, joints), np.nan)
+    self.value = np.full((joints, 2), np.nan)
+    self.speed = np.zeros((joints, 2))
+
+  def add(self, refined, points, scores, measures):
+    """Adds a frame and its measures; returns (the last 3 frames' refined, points and scores,
+    (sides, moved) of the last `size`), oldest first."""
+    self.refined = np.concatenate([self.refined[1:], refined[None]])
+    self.points = np.concatenate([self.points[1:], points[None]])
+    self.scores = np.concatenate([self.scores[1:], scores[None]])
+    size = len(self.sides)
+    slot = self.count % size
+    _, self.sides[slot], self.moved[slot] = (m[0] for m in measures)
+    self.count += 1
+    near = slice(max(3 - self.count, 0), None)
+    order = np.arange(max(self.count - size, 0), self.count) % size
+    return (self.refined[near], self.points[near], self.scores[near],
+            (self.sides[order], self.moved[order]))
+
+
 class _Track:
   """One person's ring buffers (frame f lives in slot f % size)."""
 
@@ -151,6 +183,7 @@ class _Track:
     self.smoothed = np.full((size, joints, 2), np.nan, np.float32)
     self.value = np.full((joints, 2), np.nan)
     self.speed = np.zeros((joints, 2))
+    self.recent = None  # A _Recent, with the lookahead-0 selector.
 
   def smooth(self, step) -> None:
     """Runs a One-Euro filter's `step` (baselines.one_euro_step) on the last frame added."""
@@ -273,7 +306,9 @@ class Stream:
     gate: a MotionGate for sliding mode (see the module docstring); None: off.
     selection: in sliding mode with lookahead >= 1, apply the checkpoint's
       input selector (config.selection, Refiner.select) to each
-      window's output (see the module docstring); False: never.
+      window's output, and at lookahead 0 its lookahead-0 selector
+      (config.online_selection) to each frame (see the module docstring);
+      False: never.
     smoothing: likewise the checkpoint's whole-track smoother
       (config.smoothing, Refiner.smooth), after the selector.
   """
@@ -303,6 +338,14 @@ class Stream:
     sliding = self.mode == "sliding" and self.lookahead >= 1
     self._selection = selection and sliding and refiner.selects
     self._smoothing = smoothing and sliding and refiner.smooths
+    self._online = None
+    if selection and self.mode == "sliding" and self.lookahead == 0 and refiner.online_selects:
+      from pose_refine import selection as selector  # noqa: PLC0415  scipy only when asked.
+
+      self._selector = selector
+      self._online = dict(refiner.config.online_selection)
+      selector.check(self._online, selector.ONLINE_FEATURES)
+      self._online_step = selector.online_smoother(self._online)
     self._finish = refiner.finish
     self.model_skeleton = refiner.skeleton
     self.skeleton = skeleton or refiner.skeleton
@@ -377,7 +420,8 @@ class Stream:
       ready = [t for t in tracks if t.count > self.lookahead]
       outputs = self._run([(t, t.count - self.window) for t in ready])
       return [self._emit(t, t.count - 1 - self.lookahead,
-                         self._selected(t, out)[self.window - 1 - self.lookahead])
+                         self._online_selected(t, self._selected(t, out)[self.window - 1
+                                                                         - self.lookahead]))
               for t, (out, _) in zip(ready, outputs)]
     # Window mode: the regular window starting k frames ago runs now.
     due = [t for t in tracks if t.count - 1 - self.lookahead >= t.next_start]
@@ -502,6 +546,32 @@ class Stream:
     output[real:] = self._finish(output[real:], poses[real:], scores[real:],
                                  selection=self._selection, smoothing=self._smoothing)
     return output
+
+  def _online_selected(self, track: _Track, refined: np.ndarray) -> np.ndarray:
+    """Frame t's output (lookahead 0) after the lookahead-0 selector, if on
+    (selection.online_select, one frame at a time)."""
+    if self._online is None:
+      return refined
+    rule, selector = self._online, self._selector
+    if track.recent is None:
+      track.recent = _Recent(selector.ONLINE_WINDOW, len(refined))
+    refined = np.array(refined, np.float32)
+    refined[~track.seen] = np.nan  # As emitted: joints never seen so far are not guessed.
+    slot = (track.count - 1) % track.size
+    points, scores = track.points[slot], track.scores[slot]
+    measures = selector.frame_measures(refined[None], points[None], scores[None])
+    *near, history = track.recent.add(refined, points, scores, measures)
+    cues, choosable, level = selector.online_features(*near, last=True, history=history)
+    keep = selector.online_keep(rule, cues, choosable)[0]
+    selected = np.where(keep[:, None], points, refined)
+    if self._online_step is None:
+      return selected
+    recent = track.recent
+    recent.value, recent.speed = self._online_step(recent.value, recent.speed, selected,
+                                                   np.isfinite(selected).all(-1))
+    if level[0] > rule["level"]:
+      return np.where(np.isfinite(recent.value), recent.value, selected).astype(np.float32)
+    return selected
 
   def _merge(self, jobs) -> None:
     """Runs window-mode windows and adds their outputs to their frames' sums."""

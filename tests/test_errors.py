@@ -293,6 +293,46 @@ def test_tune_smoothing_launcher_keeps_pck_and_picks_the_smoothest(data_dir, tmp
   assert set(record["report"]) == {"heldout/0.0", "heldout/3.0", "train/0.0", "train/3.0"}
 
 
+def test_tune_online_selection_launcher_keeps_the_setting_with_the_best_margin(data_dir,
+                                                                             tmp_path):
+  import json  # noqa: PLC0415
+  import subprocess  # noqa: PLC0415
+  import sys  # noqa: PLC0415
+
+  from pose_refine import selection  # noqa: PLC0415
+  from tests import conftest  # noqa: PLC0415
+
+  command = [sys.executable, "-m", "launch.tune_online_selection",
+             "--config=configs/synthetic.py:runlocal=True", f"--config.data_dir={data_dir}",
+             f"--output={tmp_path}", "--levels=0,3", "--target_levels=3",
+             "--threshold=0.3,0.5", "--min_cutoff=0,3", "--level=0.005"]
+  result = subprocess.run(command, cwd=conftest.ROOT, env=conftest.subprocess_env(),
+                          capture_output=True, text=True, timeout=600)
+  assert result.returncode == 0, result.stderr[-2000:]
+  record = json.loads((tmp_path / "online_selection.json").read_text())
+  rule = record["rule"]
+  selection.check(rule, selection.ONLINE_FEATURES)
+  settings = record["settings"]
+  # Each threshold without the filter, and with it at the one level.
+  assert [(s["setting"]["threshold"], s["setting"]["min_cutoff"], s["setting"]["level"])
+          for s in settings] == [(0.3, 0.0, 0.0), (0.3, 3.0, 0.005), (0.5, 0.0, 0.0),
+                                 (0.5, 3.0, 0.005)]
+  assert set(record["filters"]) == {"one_euro/level=3", "kalman_fixed_lag/level=3"}
+  for s in settings:  # The margin is over the better of the two filters on the tune half.
+    best_filter = max(f["pck@0.05"] for f in record["filters"].values())
+    assert s["margin"] == pytest.approx(s["tune"]["3"]["pck@0.05"] - best_filter)
+  eligible = [s for s in settings if s["smoother_than_filters"] or not record["qualified"]]
+  assert record["best"]["margin"] == max(s["margin"] for s in eligible)
+  assert {k: rule[k] for k in ("threshold", "min_cutoff", "beta", "level")} == (
+      record["best"]["setting"])
+  assert set(record["report"]) == {f"{family}/level={level}" for family in ("heldout", "train")
+                                   for level in (0, 3)}
+  assert record["export"] == f"--online_selection={tmp_path / 'online_selection.json'}"
+  bad = subprocess.run(command[:-1] + ["--target_levels=2"], cwd=conftest.ROOT,
+                       env=conftest.subprocess_env(), capture_output=True, text=True, timeout=600)
+  assert bad.returncode != 0 and "must be among --levels" in bad.stderr
+
+
 def test_tune_selection_launcher_fits_a_rule_that_ships(data_dir, tmp_path):
   import json  # noqa: PLC0415
   import subprocess  # noqa: PLC0415

@@ -193,3 +193,32 @@ def test_export_writes_a_selector_that_refine_track_applies_before_the_smoother(
   out = _export(f"--workdir={run}", f"--output={tmp_path / 'off'}", "--selection=off")
   assert out.returncode == 0 and checkpointing.restore_config(tmp_path / "off")["selection"][
       "coef"] == []
+
+
+def test_export_writes_the_lookahead_0_selector_and_refuses_a_wrong_one(tmp_path):
+  import json  # pylint: disable=g-import-not-at-top
+
+  from tests import test_selection  # pylint: disable=g-import-not-at-top
+  from tests import test_streaming  # pylint: disable=g-import-not-at-top
+  run = test_streaming.tiny_checkpoint(tmp_path / "run")
+  rule = test_selection._online_rule(min_cutoff=3.0, beta=0.1, level=0.01)  # pylint: disable=protected-access
+  (tmp_path / "online.json").write_text(json.dumps({"rule": dict(rule, extra=1)}))
+  out = _export(f"--workdir={run}", f"--output={tmp_path / 'model'}",
+                f"--online_selection={tmp_path / 'online.json'}")
+  assert out.returncode == 0, out.stderr
+  assert checkpointing.restore_config(tmp_path / "model")["online_selection"] == rule
+  model = refiner.Refiner(str(tmp_path / "model"))
+  assert model.online_selects and not refiner.Refiner(run).online_selects  # Older: off.
+  assert not refiner.from_spec(f"{tmp_path / 'model'}#selection=off").online_selects
+  for bad, message in ((dict(rule, features=["x"]), "refit it"),
+                       (dict(rule, rate=0.0), "rate > 0"),
+                       ({key: v for key, v in rule.items() if key != "level"}, "'level'")):
+    (tmp_path / "bad.json").write_text(json.dumps({"rule": bad}))
+    out = _export(f"--workdir={run}", f"--output={tmp_path / 'bad'}",
+                  f"--online_selection={tmp_path / 'bad.json'}")
+    assert out.returncode == 1 and "not a launch.tune_online_selection output" in out.stderr
+    assert message in out.stderr and not (tmp_path / "bad").exists()
+  out = _export(f"--workdir={tmp_path / 'model'}", f"--output={tmp_path / 'off'}",
+                "--online_selection=off")
+  assert out.returncode == 0
+  assert checkpointing.restore_config(tmp_path / "off")["online_selection"]["coef"] == []

@@ -103,3 +103,92 @@ def test_a_rule_for_other_cues_is_refused_with_the_fix():
     selection.check(rule)
   with pytest.raises(ValueError, match="damaged"):
     selection.check(dict(_rule(1.0), coef=[0.0] * 3))
+
+
+def _online_rule(threshold: float = 0.5, **filter_setting) -> dict:
+  """A lookahead-0 rule that keeps the input where its confidence is above 0.625 (logit 4 (c -
+  0.5) / 0.5 above 1), with the One-Euro filter of `filter_setting` (default: none)."""
+  width = 2 * len(selection.ONLINE_FEATURES)
+  index = selection.ONLINE_FEATURES.index("confidence")
+  rule = {"features": list(selection.ONLINE_FEATURES), "mean": [0.0] * width,
+          "std": [1.0] * width, "coef": [0.0] * (width + 1),
+          "threshold": 1 / (1 + np.exp(-1.0)) if threshold == 0.5 else threshold,
+          "min_cutoff": 0.0, "beta": 0.0, "rate": 30.0, "level": 0.0}
+  rule["coef"][index], rule["mean"][index], rule["std"][index] = 4.0, 0.5, 0.5
+  return dict(rule, **filter_setting)
+
+
+def test_online_features_see_only_the_past_and_measure_what_they_name():
+  poses = _walk(time=150)
+  confidence = np.full(poses.shape[:2], 0.8, np.float32)
+  refined = poses + np.float32([3.0, 4.0])  # Every joint moved by 5 px.
+  poses[20, 1, 0] += 10.0  # One input jump, 10 px to the right.
+  poses[30:33, 2], confidence[30:33, 2] = np.nan, 0.0  # A gap.
+  cues, choosable, recent = selection.online_features(refined, poses, confidence)
+  assert cues.shape == poses.shape[:2] + (len(selection.ONLINE_FEATURES),)
+  index = {name: i for i, name in enumerate(selection.ONLINE_FEATURES)}
+  size = np.max(refined[0].max(0) - refined[0].min(0))  # The box keeps its size.
+  np.testing.assert_allclose(cues[10, 0, index["correction"]], 5.0 / size, rtol=1e-5)
+  assert cues[10, 0, index["input_curvature_before"]] == pytest.approx(0.0, abs=1e-6)
+  # The jump at 20 bends the input at 20 (t, t-1, t-2 = 20, 19, 18) and at 22 (22, 21, 20).
+  np.testing.assert_allclose(cues[20, 1, index["input_curvature_before"]], 10.0 / size, rtol=1e-4)
+  np.testing.assert_allclose(cues[22, 1, index["input_curvature_before"]], 10.0 / size, rtol=1e-4)
+  assert cues[21, 1, index["input_curvature_before"]] > 19.0 / size  # 20 px: out and back.
+  np.testing.assert_allclose(cues[10, 0, index["input_step_before"]], np.hypot(2.0, 1.0) / size,
+                             rtol=1e-5)
+  np.testing.assert_allclose(cues[10, 0, index["output_step_before"]], np.hypot(2.0, 1.0) / size,
+                             rtol=1e-5)
+  assert cues[0, 0, index["output_step_before"]] == 0.0  # No frame before the first.
+  # After the gap and at the start, the missing frames before give 1.0.
+  assert cues[33, 2, index["input_step_before"]] == 1.0
+  assert cues[34, 2, index["input_curvature_before"]] == 1.0
+  assert cues[1, 0, index["input_curvature_before"]] == 1.0
+  assert cues[34, 2, index["correction_before_2"]] == 1.0
+  np.testing.assert_allclose(cues[34, 2, index["correction_before"]], 5.0 / size, rtol=1e-5)
+  assert not choosable[30:33, 2].any()
+  np.testing.assert_allclose(recent, 5.0 / size, rtol=1e-5)
+  np.testing.assert_allclose(cues[50, :, index["frame_correction"]], 5.0 / size, rtol=1e-5)
+  # Causal: frame t's cues do not change with anything after t, and a stream's last-frame
+  # call over the last ONLINE_WINDOW frames gives the same bits.
+  later = poses.copy()
+  later[100:] += 40.0
+  moved, _, _ = selection.online_features(refined, later, confidence)
+  np.testing.assert_array_equal(moved[:100], cues[:100])
+  assert (moved[100:] != cues[100:]).any()
+  for t in (0, 5, 120, 121, 149):
+    start = max(t + 1 - selection.ONLINE_WINDOW, 0)
+    last, last_choosable, last_recent = selection.online_features(
+        refined[start:t + 1], poses[start:t + 1], confidence[start:t + 1], last=True)
+    np.testing.assert_array_equal(last[0], cues[t])
+    np.testing.assert_array_equal(last_choosable[0], choosable[t])
+    assert last_recent[0] == recent[t]
+
+
+def test_online_select_keeps_the_input_then_filters_where_the_model_corrected_much():
+  from pose_refine import baselines  # pylint: disable=g-import-not-at-top
+
+  rng = np.random.default_rng(0)
+  poses = _walk(time=80) + rng.normal(0, 2, (80, 4, 2)).astype(np.float32)
+  confidence = rng.uniform(0.3, 1.0, poses.shape[:2]).astype(np.float32)
+  refined = poses + rng.normal(0, 4, poses.shape).astype(np.float32)
+  keep = (confidence > 0.625)[..., None]
+  selected = np.where(keep, poses, refined)
+  # No filter: the input where the rule keeps it, the output elsewhere.
+  np.testing.assert_array_equal(
+      selection.online_select(refined, poses, confidence, _online_rule()), selected)
+  # The filter at every frame (level 0; the model moved every joint): One-Euro over the
+  # selected track, from its first frame.
+  filtered = selection.online_select(refined, poses, confidence,
+                                     _online_rule(min_cutoff=3.0, beta=0.1))
+  expected = baselines.one_euro(selected, np.ones(poses.shape[:2], np.float32), min_cutoff=3.0,
+                                beta=0.1)
+  np.testing.assert_allclose(filtered, expected, atol=1e-4)
+  assert np.abs(filtered - selected).max() > 1.0
+  # Above the recent correction's level: no filter.
+  np.testing.assert_array_equal(selection.online_select(
+      refined, poses, confidence, _online_rule(min_cutoff=3.0, beta=0.1, level=1.0)), selected)
+  # Off (no coefficients) or fitted on other cues.
+  np.testing.assert_array_equal(
+      selection.online_select(refined, poses, confidence, dict(_online_rule(), coef=[])), refined)
+  with pytest.raises(ValueError, match="tune_online_selection"):
+    selection.online_select(refined, poses, confidence, dict(_online_rule(), features=["x"]))

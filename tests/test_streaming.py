@@ -430,3 +430,32 @@ def test_sliding_windows_measure_the_smoothers_floor_before_the_selector(offline
   np.testing.assert_allclose(online, expected, rtol=1e-5, atol=1e-3)
   only_selected = streamed(model.stream(lookahead, smoothing=False), poses, confidence)
   assert np.abs(online - only_selected).max() > 0.1  # The floor smoothed here.
+
+
+def test_lookahead_0_goes_through_the_checkpoints_online_selector(offline_model, tmp_path):
+  from pose_refine import selection  # pylint: disable=g-import-not-at-top
+  from tests import test_selection  # pylint: disable=g-import-not-at-top
+
+  # Input kept where its confidence is above 0.625, then a One-Euro filter where the model
+  # has been correcting more than 0.05 of the person's size.
+  rule = test_selection._online_rule(min_cutoff=3.0, beta=0.1, level=0.05)  # pylint: disable=protected-access
+  model = _variant(offline_model, tmp_path / "online", online_selection=rule)
+  # Longer than the selector's 121 frames, with gaps; a second person at the same time.
+  poses, confidence = track(150, seed=6, gaps=8)
+  other_poses, other_confidence = track(130, seed=7, gaps=3)
+  people = [(poses, confidence), (other_poses, other_confidence)]
+  plain = streaming.replay(offline_model.stream(0), people)  # One model call for both, as here.
+  both = streaming.replay(model.stream(0), people)
+  for person, (p, c) in enumerate(people):
+    np.testing.assert_array_equal(both[person], selection.online_select(plain[person], p, c, rule))
+  plain, expected = plain[0], both[0]
+  unfiltered = np.where(((confidence > 0.625) & np.isfinite(poses).all(-1))[..., None], poses,
+                        plain)
+  filtered = ~np.isclose(expected, unfiltered).all((1, 2))
+  assert 0.1 < filtered.mean() < 1.0  # The filter ran where the recent correction was large.
+  np.testing.assert_array_equal(streamed(model.stream(0, selection=False), poses, confidence),
+                                streamed(offline_model.stream(0), poses, confidence))
+  # It is for lookahead 0 only, and a checkpoint without one has none.
+  np.testing.assert_array_equal(streamed(model.stream(1), poses, confidence),
+                                streamed(offline_model.stream(1), poses, confidence))
+  assert not offline_model.online_selects and model.online_selects
