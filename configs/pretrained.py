@@ -21,6 +21,11 @@ python -m launch.tune_smoothing --config=configs/penn_action.py \
     --checkpoint=workdirs/pretrained_selected --output=workdirs/tune_smoothing
 python -m launch.export --workdir=workdirs/pretrained_selected \
     --smoothing=gain=100,offset=0.005,max_sigma=3,floor=0.75,floor_gain=2000,window=121 \
+    --output=workdirs/pretrained_smoothed
+python -m launch.tune_online_selection --config=configs/penn_action.py \
+    --checkpoint=workdirs/pretrained_smoothed --output=workdirs/tune_online_selection
+python -m launch.export --workdir=workdirs/pretrained_smoothed \
+    --online_selection=workdirs/tune_online_selection/online_selection.json \
     --output=pose_refine/pretrained/checkpoint
 
 The exports write the deadzone into the model (models.shrink_corrections:
@@ -31,7 +36,11 @@ launch.tune_selection fitted on the training error family
 truth than the model's output), and `smoothing`, the whole-track
 post-smoother that launch.tune_smoothing then picked on the same family
 (baselines.adaptive_gaussian, with a floor of 0.75 frames wherever the
-network corrected anything, for the input jitter the selector keeps).
+network corrected anything, for the input jitter the selector keeps), and
+`online_selection`, the selector of streams at lookahead 0 that
+launch.tune_online_selection fitted on the same family (cues from frame t
+and the frames before it; a One-Euro filter over its output where the
+network has been correcting much).
 Training uses neither. `eval=` picks what launch.evaluate and launch.report
 score: penn_action (validation),
 youtube_weak / youtube_strong (the Subset: split test), synthetic (test); the

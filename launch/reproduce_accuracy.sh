@@ -326,3 +326,19 @@ online_run online_k0_speed_edge_gate --models="speed_edge=$out/k0_speed_edge_exp
   --selection="$out/tune_selection_dz0/selection.json" --output="$out/dz0_selected"
 "$python" -m launch.tune_smoothing --config=configs/penn_action.py --checkpoint="$out/dz0_selected" \
   --output="$out/tune_smoothing_dz0" --gain=60,80,100,120,160
+# The lookahead-0 selector (RESULTS.md "A selector for lookahead 0", in pose_refine/pretrained):
+# fitted on the training family's tune half on the shipped network's streams (its selectors off),
+# written into the shipped model's config (the parameters stay), then the shipped model against
+# lookahead (docs/online_curve.png).
+"$python" -m launch.tune_online_selection --config=configs/penn_action.py --checkpoint=shipped \
+  --output="$out/tune_online_selection"
+[ -d "$out/shipped_online" ] || "$python" -m launch.export \
+  --workdir=pose_refine/pretrained/checkpoint \
+  --online_selection="$out/tune_online_selection/online_selection.json" \
+  --output="$out/shipped_online"
+online_run online_k0_selector --models="shipped=$out/shipped_online"
+online_run online_k0_selector_off --lookaheads=0 \
+  --models="shipped=$out/shipped_online,without_online=$out/shipped_online#selection=off"
+"$python" docs/make_online_figure.py "$out"/online_floor/online_curve.json \
+  "$out"/online/online_curve.json "$out"/online_parts2/online_curve.json \
+  "$out"/online_k0_selector/online_curve.json

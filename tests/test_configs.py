@@ -91,6 +91,11 @@ def test_shipped_model_was_trained_by_the_committed_config():
   assert tuple(shipped["selection"]["features"]) == selection.FEATURES
   assert len(shipped["selection"]["coef"]) == 2 * len(selection.FEATURES) + 1
   assert config.selection.coef == []
+  # And the lookahead-0 selector of streams, with its filter.
+  online = shipped["online_selection"]
+  selection.check(online, selection.ONLINE_FEATURES)
+  assert online["min_cutoff"] > 0 and online["rate"] == shipped["frame_rate"]
+  assert config.online_selection.coef == []
   # An empty list trains on config.dataset's train split.
   trained_on = shipped["train_data"] or [{"dataset": shipped["dataset"],
                                           "split": shipped["train_split"]}]
