@@ -17,7 +17,7 @@ ROWS = (
     ("normalization", "skeletons", "frames", "files"),
 )
 WITHIN_A_ROW = {("train", "evaluation"), ("robustness", "evaluation"),
-                ("streaming", "baselines"), ("selection", "baselines")}
+                ("streaming", "baselines"), ("streaming", "selection"), ("selection", "baselines")}
 
 
 def _project_imports(path: pathlib.Path) -> set[str]:
