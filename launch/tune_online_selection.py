@@ -121,14 +121,17 @@ def main(argv):
   from pose_refine import refiner  # noqa: PLC0415  Loads JAX only when asked.
   from pose_refine import streaming  # noqa: PLC0415
 
-  config = _CONFIG.value
-  skeleton = skeletons.get_skeleton(config.skeleton)
-  model = refiner.from_spec(_CHECKPOINT.value + "#selection=off")
-  videos = input_pipeline.load_videos(config, config.final_eval_split, skeleton)
   levels = [float(level) for level in _LEVELS.value]
   targets = [float(level) for level in _TARGET_LEVELS.value]
   if not set(targets) <= set(levels):
     raise app.UsageError(f"--target_levels={_TARGET_LEVELS.value} must be among --levels.")
+  config = _CONFIG.value
+  skeleton = skeletons.get_skeleton(config.skeleton)
+  model = refiner.from_spec(_CHECKPOINT.value + "#selection=off")
+  if skeleton.name != model.skeleton.name:
+    raise app.UsageError(f"--config's skeleton {skeleton.name!r} is not the model's "
+                         f"({model.skeleton.name!r}): the selector reads the model's joints.")
+  videos = input_pipeline.load_videos(config, config.final_eval_split, skeleton)
   outputs = {}  # (family, level, half) -> (clips, stream output)
   for family in sorted({_FAMILY.value, "heldout", "train"}):
     for level in levels:

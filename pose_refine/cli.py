@@ -430,7 +430,9 @@ def _parser() -> argparse.ArgumentParser:
                       help="with --follow, stop after S seconds without a new line "
                            "(default: never; Ctrl-C stops)")
   stream.add_argument("--checkpoint", help="a training workdir or launch.export output "
-                                           "(default: the shipped model)")
+                                           "(default: the shipped model); a '#selection=off' "
+                                           "suffix turns its selectors off (at lookahead 0: "
+                                           "the lookahead-0 selector), e.g. shipped#selection=off")
   stream.add_argument("--skeleton", help="the input's joint set (default: the model's, or "
                                          "the one with that many joints)")
   stream.add_argument("--no-fill-missing", dest="fill_missing", action="store_false",
@@ -438,7 +440,8 @@ def _parser() -> argparse.ArgumentParser:
   stream.add_argument("--gate", action="store_true",
                       help="where the input continues its own motion, output a light One-Euro "
                            "filter's position instead of the model's (streaming.MotionGate; "
-                           "below the window; ahead at lookahead 0, RESULTS.md)")
+                           "below the window; measured at lookahead 0 without the lookahead-0 "
+                           "selector: --checkpoint shipped#selection=off; RESULTS.md)")
   stream.add_argument("--timing", action="store_true",
                       help="add \"lag_ms\" to each output line: from reading the frame's "
                            "line to writing its refined frame (the lookahead's wait included)")

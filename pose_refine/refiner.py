@@ -347,12 +347,14 @@ class Refiner:
       stride: frames between windows at lookahead >= window (default: the model's).
       gate: a streaming.MotionGate (lookahead < window): where the input
         continues its own motion, a light One-Euro filter's output replaces
-        the model's; None: the model everywhere.
+        the model's (after the lookahead-0 selector, if on; the gate was
+        measured without one: selection=False); None: the model everywhere.
       selection, smoothing: at 1 <= lookahead < window, the checkpoint's
         input selector and whole-track smoother (config.selection,
         config.smoothing) run on each window's output, as refine_track
-        runs them on a whole track; at lookahead 0, its lookahead-0
-        selector (config.online_selection) on each frame; False: off.
+        runs them on a whole track; False: off. At lookahead 0 the
+        lookahead-0 selector (config.online_selection, with its One-Euro
+        filter) runs on each frame instead; selection=False turns it off.
 
     Returns:
       A streaming.Stream: push(keypoints, confidence, track_id, timestamp),

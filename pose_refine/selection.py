@@ -191,7 +191,8 @@ def check(rule, names=FEATURES) -> None:
   if tuple(rule["features"]) != tuple(names):
     tool = "tune_selection" if tuple(names) == FEATURES else "tune_online_selection"
     raise ValueError(f"This selector was fitted on the cues {list(rule['features'])}; this "
-                     f"version computes {list(names)}: refit it (launch/{tool}.py).")
+                     f"version computes {list(names)}: refit it (launch/{tool}.py), or load "
+                     "the checkpoint with selection=False (CHECKPOINT#selection=off).")
   width = 2 * len(names)
   if len(rule["mean"]) != width or len(rule["std"]) != width or len(rule["coef"]) != width + 1:
     raise ValueError(f"A selector rule needs {width} means and stds and {width + 1} "
@@ -250,6 +251,7 @@ def online_features(refined, poses, confidence, last: bool = False, history=None
   """
   refined = np.asarray(refined, np.float32)
   poses = np.asarray(poses, np.float32)
+  confidence = np.asarray(confidence, np.float32)  # As a stream holds it.
   observed, sides, moved = frame_measures(refined, poses, confidence)
   rows = slice(-1, None) if last else slice(None)
   near = slice(-3, None) if last else slice(None)  # The frames the last row's cues read.
@@ -259,7 +261,7 @@ def online_features(refined, poses, confidence, last: bool = False, history=None
     recent = baselines.row_nanmedian(window[None, -ONLINE_WINDOW:].reshape(1, -1))
   else:
     size, recent = _trailing_medians(sides, moved)
-  size = np.maximum(_unnan(size, 1e-6), 1e-6)  # [rows]
+  size = np.maximum(_unnan(np.asarray(size, np.float64), 1e-6), 1e-6)  # [rows]
   observed_rows = observed[rows]
   shape = observed_rows.shape + (len(ONLINE_FEATURES),)
   scale = size[:, None]
@@ -298,6 +300,7 @@ def frame_measures(refined, poses, confidence):
   joints]; NaN elsewhere). Frame by frame or all at once: the same values."""
   refined = np.asarray(refined, np.float32)
   poses = np.asarray(poses, np.float32)
+  confidence = np.asarray(confidence, np.float32)
   present = np.isfinite(refined).all(-1)
   observed = choosable(refined, poses, confidence)
   placed = np.where(present[..., None], refined, np.nan)
@@ -346,7 +349,9 @@ def online_select(refined, poses, confidence, rule, cues=None) -> np.ndarray:
 
   Args:
     refined: [time, joints, 2] the lookahead-0 stream's output without the
-      selector (in the model's joints).
+      selector, in the model's joints, as a stream with fill_missing and
+      without a gate returns it (the stream selects before the gate, and
+      before fill_missing=False blanks the joints missing from the input).
     poses, confidence: the model's input.
     rule: a config.online_selection; off (no coefficients): `refined` as it is.
     cues: optional, `online_features(refined, poses, confidence)` if the

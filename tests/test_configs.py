@@ -94,7 +94,9 @@ def test_shipped_model_was_trained_by_the_committed_config():
   # And the lookahead-0 selector of streams, with its filter.
   online = shipped["online_selection"]
   selection.check(online, selection.ONLINE_FEATURES)
-  assert online["min_cutoff"] > 0 and online["rate"] == shipped["frame_rate"]
+  assert {key: online[key] for key in config.export_online_selection} == (
+      config.export_online_selection.to_dict())
+  assert online["rate"] == shipped["frame_rate"]
   assert config.online_selection.coef == []
   # An empty list trains on config.dataset's train split.
   trained_on = shipped["train_data"] or [{"dataset": shipped["dataset"],

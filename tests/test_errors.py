@@ -321,6 +321,8 @@ def test_tune_online_selection_launcher_keeps_the_setting_with_the_best_margin(d
   for s in settings:  # The margin is over the better of the two filters on the tune half.
     best_filter = max(f["pck@0.05"] for f in record["filters"].values())
     assert s["margin"] == pytest.approx(s["tune"]["3"]["pck@0.05"] - best_filter)
+    assert s["smoother_than_filters"] == all(s["tune"]["3"]["accel_error"] < f["accel_error"]
+                                             for f in record["filters"].values())
   eligible = [s for s in settings if s["smoother_than_filters"] or not record["qualified"]]
   assert record["best"]["margin"] == max(s["margin"] for s in eligible)
   assert {k: rule[k] for k in ("threshold", "min_cutoff", "beta", "level")} == (

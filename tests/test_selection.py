@@ -184,7 +184,15 @@ def test_online_select_keeps_the_input_then_filters_where_the_model_corrected_mu
                                 beta=0.1)
   np.testing.assert_allclose(filtered, expected, atol=1e-4)
   assert np.abs(filtered - selected).max() > 1.0
-  # Above the recent correction's level: no filter.
+  # Only at frames whose recent correction exceeds the level (the filter runs throughout).
+  _, _, recent = selection.online_features(refined, poses, confidence)
+  level = float(np.median(recent))
+  partly = selection.online_select(refined, poses, confidence,
+                                   _online_rule(min_cutoff=3.0, beta=0.1, level=level))
+  above = recent > level
+  assert 0.2 < above.mean() < 0.8
+  np.testing.assert_array_equal(partly[~above], selected[~above])
+  np.testing.assert_array_equal(partly[above], filtered[above])
   np.testing.assert_array_equal(selection.online_select(
       refined, poses, confidence, _online_rule(min_cutoff=3.0, beta=0.1, level=1.0)), selected)
   # Off (no coefficients) or fitted on other cues.

@@ -432,29 +432,51 @@ def test_sliding_windows_measure_the_smoothers_floor_before_the_selector(offline
   assert np.abs(online - only_selected).max() > 0.1  # The floor smoothed here.
 
 
-def test_lookahead_0_goes_through_the_checkpoints_online_selector(offline_model, tmp_path):
+def test_lookahead_0_goes_through_the_checkpoints_online_selector(offline_model, tmp_path,
+                                                                  monkeypatch):
   from pose_refine import selection  # pylint: disable=g-import-not-at-top
-  from tests import test_selection  # pylint: disable=g-import-not-at-top
 
-  # Input kept where its confidence is above 0.625, then a One-Euro filter where the model
-  # has been correcting more than 0.05 of the person's size.
-  rule = test_selection._online_rule(min_cutoff=3.0, beta=0.1, level=0.05)  # pylint: disable=protected-access
-  model = _variant(offline_model, tmp_path / "online", online_selection=rule)
-  # Longer than the selector's 121 frames, with gaps; a second person at the same time.
+  # A person seen by one joint only for 20 frames (a pose box of size 0), a joint never
+  # seen, gaps; longer than the selector's 121 frames; a second person at the same time.
   poses, confidence = track(150, seed=6, gaps=8)
+  poses[:20, 1:], confidence[:20, 1:] = np.nan, 0.0
+  poses[:, 5], confidence[:, 5] = np.nan, 0.0
   other_poses, other_confidence = track(130, seed=7, gaps=3)
   people = [(poses, confidence), (other_poses, other_confidence)]
   plain = streaming.replay(offline_model.stream(0), people)  # One model call for both, as here.
+  # A rule that reads every cue: fitted on labels that depend on several of them, the filter
+  # on at about half the frames.
+  cues, choosable, recent = selection.online_features(plain[0], poses, confidence)
+  index = {name: i for i, name in enumerate(selection.ONLINE_FEATURES)}
+  score = (cues[..., index["confidence"]] + 20 * cues[..., index["input_step_before"]]
+           - 20 * cues[..., index["correction"]])[choosable]
+  labels = score > np.median(score)
+  rule = selection.fit(cues[choosable], labels, np.ones(labels.shape),
+                       names=selection.ONLINE_FEATURES)
+  assert min(abs(c) for c in rule["coef"]) > 1e-4
+  rule |= {"min_cutoff": 3.0, "beta": 0.1, "rate": 30.0, "level": float(np.median(recent))}
+  model = _variant(offline_model, tmp_path / "online", online_selection=rule)
+  seen = []  # The cues the stream judges, frame by frame.
+  keep = selection.online_keep
+  monkeypatch.setattr(selection, "online_keep",
+                      lambda r, c, o: seen.append((c, o)) or keep(r, c, o))
   both = streaming.replay(model.stream(0), people)
+  monkeypatch.undo()
+  own = [(c[0], o[0]) for c, o in seen[0::2][:130]] + [(c[0], o[0]) for c, o in seen[260:]]
+  np.testing.assert_array_equal(np.stack([c for c, _ in own]), cues)
+  np.testing.assert_array_equal(np.stack([o for _, o in own]), choosable)
   for person, (p, c) in enumerate(people):
     np.testing.assert_array_equal(both[person], selection.online_select(plain[person], p, c, rule))
-  plain, expected = plain[0], both[0]
-  unfiltered = np.where(((confidence > 0.625) & np.isfinite(poses).all(-1))[..., None], poses,
-                        plain)
-  filtered = ~np.isclose(expected, unfiltered).all((1, 2))
-  assert 0.1 < filtered.mean() < 1.0  # The filter ran where the recent correction was large.
-  np.testing.assert_array_equal(streamed(model.stream(0, selection=False), poses, confidence),
-                                streamed(offline_model.stream(0), poses, confidence))
+  kept = selection.online_keep(rule, cues, choosable)
+  assert 0.1 < kept[choosable].mean() < 0.9
+  selected = np.where(kept[..., None], poses, plain[0])
+  calm = recent <= rule["level"]  # The filter leaves these frames as selected.
+  assert 0.2 < calm.mean() < 0.8
+  np.testing.assert_array_equal(both[0][calm], selected[calm])
+  assert not np.allclose(both[0][~calm][1:], selected[~calm][1:], equal_nan=True)
+  np.testing.assert_array_equal(
+      streamed(model.stream(0, selection=False), poses, confidence),
+      streamed(offline_model.stream(0), poses, confidence))
   # It is for lookahead 0 only, and a checkpoint without one has none.
   np.testing.assert_array_equal(streamed(model.stream(1), poses, confidence),
                                 streamed(offline_model.stream(1), poses, confidence))
