@@ -41,7 +41,7 @@ network corrected anything, for the input jitter the selector keeps), and
 launch.tune_online_selection fitted on the same family (cues from frame t
 and the frames before it; a One-Euro filter over its output where the
 network has been correcting much).
-Training uses neither. `eval=` picks what launch.evaluate and launch.report
+Training uses none of them. `eval=` picks what launch.evaluate and launch.report
 score: penn_action (validation),
 youtube_weak / youtube_strong (the Subset: split test), synthetic (test); the
 model and its training data stay the same.
@@ -92,6 +92,10 @@ def get_config(arg=None):
   config.export_smoothing = dict(gain=100.0, offset=0.005, max_sigma=3.0, window=121, floor=0.75,
                                  floor_gain=2000.0, floor_offset=0.0)
   config.export_selection_threshold = 0.5
+  # The lookahead-0 selector's setting that launch.tune_online_selection kept on
+  # the training error family (launch.export --online_selection; its
+  # coefficients are in the checkpoint).
+  config.export_online_selection = dict(threshold=0.3, min_cutoff=3.0, beta=0.1, level=0.006)
   # Whole-track refinement's windows: 24 frames apart (8 overlapping) scores as
   # stride 16 does on every data set of RESULTS.md and needs a third fewer windows.
   config.eval.stride = 24

@@ -302,6 +302,8 @@ online_run online_selected \
   --output="$out/tune_smoothing_floor" --floor_offset=0 --clean_tolerance=inf
 shipped_tables floor \
   "shipped=shipped,without_floor=$out/shipped_1203,without_selector=shipped#selection=off"
+# (Since the lookahead-0 selector joined the shipped model, this run's k = 0 column has it; the
+# column without it is the online_k0_selector_off run at the end.)
 online_run online_floor --models="shipped=shipped,without_floor=$out/shipped_1203"
 "$python" docs/make_online_figure.py "$out"/online_floor/online_curve.json \
   "$out"/online/online_curve.json "$out"/online_parts2/online_curve.json
@@ -319,7 +321,7 @@ online_run online_k0_speed_edge_gate --models="speed_edge=$out/k0_speed_edge_exp
 # Deadzone 0 with its own selector and smoother (RESULTS.md "Without the deadzone", not shipped):
 # the shipped parameters exported at deadzone 0, a selector fitted on them, the smoother tuned anew.
 [ -d "$out/dz0" ] || "$python" -m launch.export --workdir=pose_refine/pretrained/checkpoint \
-  --deadzone=0 --selection=off --smoothing=off --output="$out/dz0"
+  --deadzone=0 --selection=off --smoothing=off --online_selection=off --output="$out/dz0"
 "$python" -m launch.tune_selection --config=configs/penn_action.py --checkpoint="$out/dz0" \
   --output="$out/tune_selection_dz0"
 [ -d "$out/dz0_selected" ] || "$python" -m launch.export --workdir="$out/dz0" \
