@@ -66,19 +66,11 @@ _FILTERS = ("one_euro", "kalman_fixed_lag")
 
 def _examples(half, refined):
   """The fit's cues, labels and weights from one half's clips and stream outputs."""
-  cues, closer, stake = [], [], []
+  parts = []
   for clip, output in zip(half, refined):
-    features, choosable, _ = selection.online_features(output, clip["poses"], clip["confidence"])
-    labelled = choosable & clip["ground_truth_valid"].astype(bool)
-    truth = clip["ground_truth"]
-    size = np.nanmedian(np.nanmax(np.nanmax(truth, 1) - np.nanmin(truth, 1), -1))
-    input_error = np.linalg.norm(np.nan_to_num(clip["poses"]) - truth, axis=-1)
-    output_error = np.linalg.norm(np.nan_to_num(output) - truth, axis=-1)
-    cues.append(features[labelled])
-    closer.append((input_error < output_error)[labelled])
-    stake.append(np.minimum(np.abs(input_error - output_error)[labelled] / max(size, 1e-6),
-                            _STAKE_CAP.value))
-  return np.concatenate(cues), np.concatenate(closer), np.concatenate(stake)
+    cues = selection.online_features(output, clip["poses"], clip["confidence"])[:2]
+    parts.append(selection.examples(*cues, clip, output, _STAKE_CAP.value))
+  return tuple(np.concatenate(part) for part in zip(*parts))
 
 
 def _grid(fitted, rate) -> list[dict]:

@@ -186,6 +186,30 @@ def fit(cues, input_closer, stake, *, l2: float = 1e-3, iterations: int = 30,
           "coef": coef.tolist(), "threshold": float(threshold)}
 
 
+def examples(cues, choosable_, clip, output, stake_cap: float):
+  """A fit's examples from one clip and a model's output for it (launch.tune_selection and
+  launch.tune_online_selection).
+
+  Args:
+    cues, choosable_: `features` (or `online_features`) of `output`.
+    clip: a robustness.make_clips clip (poses, ground_truth, ground_truth_valid).
+    output: [time, joints, 2] the model's output for it.
+    stake_cap: the largest weight of one example.
+
+  Returns:
+    The cues of the labelled joints the selector may choose at, whether the
+    input was closer to the truth than the output there, and the stake (the
+    difference of the two errors over the person's size, capped).
+  """
+  labelled = choosable_ & clip["ground_truth_valid"].astype(bool)
+  truth = clip["ground_truth"]
+  size = np.nanmedian(np.nanmax(np.nanmax(truth, 1) - np.nanmin(truth, 1), -1))
+  input_error = np.linalg.norm(np.nan_to_num(clip["poses"]) - truth, axis=-1)
+  output_error = np.linalg.norm(np.nan_to_num(output) - truth, axis=-1)
+  stake = np.minimum(np.abs(input_error - output_error) / max(size, 1e-6), stake_cap)
+  return cues[labelled], (input_error < output_error)[labelled], stake[labelled]
+
+
 def check(rule, names=FEATURES) -> None:
   """Raises ValueError if a stored rule does not fit this code's cues (`names`)."""
   if tuple(rule["features"]) != tuple(names):
