@@ -368,6 +368,26 @@ def online_smoother(rule):
                            beta=rule["beta"], rate=rule["rate"])
 
 
+def online_filter(rule, step, state, selected, recent):
+  """One frame of the rule's filter over the selected output (streams and `online_select`).
+
+  Args:
+    rule: a config.online_selection.
+    step: its `online_smoother`.
+    state: the filter's (value, speed) before this frame ([joints, 2] each).
+    selected: [joints, 2] this frame's selected output.
+    recent: this frame's recent_correction.
+
+  Returns:
+    The state after this frame, and the frame's output: the filter's value
+    where the recent correction exceeds the rule's level, else `selected`.
+  """
+  state = step(*state, selected, np.isfinite(selected).all(-1))
+  if recent > rule["level"]:
+    return state, np.where(np.isfinite(state[0]), state[0], selected).astype(np.float32)
+  return state, selected
+
+
 def online_select(refined, poses, confidence, rule, cues=None) -> np.ndarray:
   """A whole track's lookahead-0 selection: what a stream with the rule returns, frame by frame.
 
@@ -396,11 +416,8 @@ def online_select(refined, poses, confidence, rule, cues=None) -> np.ndarray:
   step = online_smoother(rule)
   if step is None:
     return selected
-  value = np.full(refined.shape[1:], np.nan)
-  speed = np.zeros(refined.shape[1:])
+  state = np.full(refined.shape[1:], np.nan), np.zeros(refined.shape[1:])
   out = selected.copy()
   for t in range(len(selected)):
-    value, speed = step(value, speed, selected[t], np.isfinite(selected[t]).all(-1))
-    if recent[t] > rule["level"]:
-      out[t] = np.where(np.isfinite(value), value, selected[t])
+    state, out[t] = online_filter(rule, step, state, selected[t], recent[t])
   return out

@@ -139,8 +139,7 @@ class _Recent:
     self.scores = np.zeros((3, joints), np.float32)
     self.sides = np.full(size, np.nan, np.float32)
     self.moved = np.full((size, joints), np.nan)
-    self.value = np.full((joints, 2), np.nan)
-    self.speed = np.zeros((joints, 2))
+    self.state = np.full((joints, 2), np.nan), np.zeros((joints, 2))  # The filter's.
 
   def add(self, refined, points, scores, measures):
     """Adds a frame and its measures; returns (the last 3 frames' refined, points and scores,
@@ -566,11 +565,8 @@ class Stream:
     selected = np.where(keep[:, None], points, refined)
     if self._online_step is None:
       return selected
-    recent = track.recent
-    recent.value, recent.speed = self._online_step(recent.value, recent.speed, selected,
-                                                   np.isfinite(selected).all(-1))
-    if level[0] > rule["level"]:
-      return np.where(np.isfinite(recent.value), recent.value, selected).astype(np.float32)
+    track.recent.state, selected = selector.online_filter(rule, self._online_step,
+                                                          track.recent.state, selected, level[0])
     return selected
 
   def _merge(self, jobs) -> None:
