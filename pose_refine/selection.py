@@ -19,7 +19,8 @@ regression over ONLINE_FEATURES, cues that frame t and the frames before it
 give, on the stream's output; then, where the model has been correcting
 much (the recent correction above `level`), a One-Euro filter over the
 selected output takes the jitter out of the input joints it kept
-(`online_select`; `streaming.Stream` runs it frame by frame).
+(`online_select`; a stream runs it frame by frame, its choice in JAX:
+pose_refine.stream_finish).
 """
 
 import functools
@@ -255,73 +256,56 @@ def select(refined, poses, confidence, rule, nearby=None) -> np.ndarray:
   return np.where(keep[..., None], np.asarray(poses, np.float32), refined)
 
 
-def online_features(refined, poses, confidence, last: bool = False, history=None):
+def online_features(refined, poses, confidence):
   """The lookahead-0 selector's cues (ONLINE_FEATURES): each frame's from it and the ones before.
 
   Args:
     refined: [time, joints, 2] a lookahead-0 stream's output for `poses`
       (frame t: the model's output at the end of the window ending at t).
     poses, confidence: the model's input ([time, joints, 2], [time, joints]).
-    last: only the last frame's cues (a stream's; the arrays then need just
-      the last ONLINE_WINDOW frames, or the last 3 with `history`): the same
-      values as the last row of the whole track's.
-    history: with `last`, optional `frame_measures` (sides, moved) of the
-      last ONLINE_WINDOW frames (a stream keeps them), for the medians.
 
   Returns:
-    cues [time (1 if last), joints, len(ONLINE_FEATURES)] float64, the joints
-    the selector may choose between (`choosable`) and each frame's
-    recent_correction [time (1 if last)].
+    cues [time, joints, len(ONLINE_FEATURES)] float64, the joints the
+    selector may choose between (`choosable`) and each frame's
+    recent_correction [time]. A stream computes frame t's as it comes
+    (stream_finish.online_cues, in float32).
   """
   refined = np.asarray(refined, np.float32)
   poses = np.asarray(poses, np.float32)
   confidence = np.asarray(confidence, np.float32)  # As a stream holds it.
   observed, sides, moved = frame_measures(refined, poses, confidence)
-  rows = slice(-1, None) if last else slice(None)
-  near = slice(-3, None) if last else slice(None)  # The frames the last row's cues read.
-  if last:
-    sides, window = history if history is not None else (sides, moved)
-    size = baselines.row_nanmedian(sides[None, -ONLINE_WINDOW:])
-    recent = baselines.row_nanmedian(window[None, -ONLINE_WINDOW:].reshape(1, -1))
-  else:
-    size, recent = _trailing_medians(sides, moved)
-  size = np.maximum(_unnan(np.asarray(size, np.float64), 1e-6), 1e-6)  # [rows]
-  observed_rows = observed[rows]
-  shape = observed_rows.shape + (len(ONLINE_FEATURES),)
+  size, recent = _trailing_medians(sides, moved)
+  size = np.maximum(_unnan(np.asarray(size, np.float64), 1e-6), 1e-6)  # [time]
+  shape = observed.shape + (len(ONLINE_FEATURES),)
   scale = size[:, None]
-  observed, moved = observed[near], moved[near]
-  x = np.where(observed[..., None], poses[near], 0.0).astype(np.float64)
-  y = _unnan(refined[near]).astype(np.float64)
-
-  def back(values, steps, fill):  # values[t - steps] at each of the rows' frames t.
-    return _shifted(values, steps, fill)[rows]
-
-  o1, o2 = back(observed, 1, False), back(observed, 2, False)
-  x0, x1, x2 = x[rows], back(x, 1, 0.0), back(x, 2, 0.0)
-  y_before = np.concatenate([y[:1], y[:-1]])[rows]  # At the first frame: itself.
+  x = np.where(observed[..., None], poses, 0.0).astype(np.float64)
+  y = _unnan(refined).astype(np.float64)
+  o1, o2 = _shifted(observed, 1, False), _shifted(observed, 2, False)
+  x1, x2 = _shifted(x, 1, 0.0), _shifted(x, 2, 0.0)
+  y_before = np.concatenate([y[:1], y[:-1]])  # At the first frame: itself.
   correction = _unnan(moved)
   values = {
-      "correction": np.where(observed_rows, correction[rows], 0.0) / scale,
-      "input_curvature_before": np.where(o1 & o2, _norm(x0 - 2 * x1 + x2) / scale, _ABSENT),
-      "input_step_before": np.where(o1, _norm(x0 - x1) / scale, _ABSENT),
-      "output_step_before": _norm(y[rows] - y_before) / scale,
-      "correction_before": np.where(o1, back(correction, 1, 0.0) / scale, _ABSENT),
-      "correction_before_2": np.where(o2, back(correction, 2, 0.0) / scale, _ABSENT),
-      "confidence": _unnan(np.asarray(confidence, np.float64)[rows]),
+      "correction": np.where(observed, correction, 0.0) / scale,
+      "input_curvature_before": np.where(o1 & o2, _norm(x - 2 * x1 + x2) / scale, _ABSENT),
+      "input_step_before": np.where(o1, _norm(x - x1) / scale, _ABSENT),
+      "output_step_before": _norm(y - y_before) / scale,
+      "correction_before": np.where(o1, _shifted(correction, 1, 0.0) / scale, _ABSENT),
+      "correction_before_2": np.where(o2, _shifted(correction, 2, 0.0) / scale, _ABSENT),
+      "confidence": _unnan(np.asarray(confidence, np.float64)),
       "recent_correction": (_unnan(recent) / size)[:, None],
-      "frame_correction": _unnan(baselines.row_nanmedian(moved[rows]) / size, _ABSENT)[:, None],
+      "frame_correction": _unnan(baselines.row_nanmedian(moved) / size, _ABSENT)[:, None],
   }
   cues = np.empty(shape)
   for i, name in enumerate(ONLINE_FEATURES):
     cues[..., i] = values[name]
-  return cues, observed_rows, cues[:, 0, ONLINE_FEATURES.index("recent_correction")]
+  return cues, observed, cues[:, 0, ONLINE_FEATURES.index("recent_correction")]
 
 
 def frame_measures(refined, poses, confidence):
   """Per frame, what the cues' medians read: where the selector may choose
   ([time, joints]), the longer side of the output pose's box ([time]; NaN with
   no joint placed) and each choosable joint's correction in pixels ([time,
-  joints]; NaN elsewhere). Frame by frame or all at once: the same values."""
+  joints]; NaN elsewhere)."""
   refined = np.asarray(refined, np.float32)
   poses = np.asarray(poses, np.float32)
   confidence = np.asarray(confidence, np.float32)

@@ -19,7 +19,9 @@ it is also the lag the stream adds. Two modes follow from it:
   (config.selection and config.smoothing, as `Refiner.refine_track`
   applies them to whole tracks) run on each window's output before frame
   t - k is read; their 121-frame measure of the model's corrections sees
-  the window's 32 here. They look past the frame they judge, so at k = 0
+  the window's 32 here. For a full window they run on the device after the
+  model (pose_refine.stream_finish: the same arithmetic in float32, compiled,
+  not a hundred NumPy calls). They look past the frame they judge, so at k = 0
   the checkpoint's lookahead-0 selector runs instead
   (config.online_selection, selection.online_select: cues from frame t
   and the 120 frames before it, kept per track). `Refiner.stream(k,
@@ -61,7 +63,7 @@ gaps to the model (RESULTS.md, "Online refinement").
 
 Memory is bounded whatever the stream's length: per track, ring buffers of
 max(window, k + 1) frames (k + 3 with a gate; at k = 0 with the lookahead-0
-selector, 121 more) and, per joint, its last observation before them.
+selector, the measures of 120 more) and, per joint, its last observation before them.
 Tracks that need the model on a push share one call (one program per batch
 size up to 16, then powers of two).
 """
@@ -69,6 +71,7 @@ size up to 16, then powers of two).
 from collections.abc import Hashable, Mapping
 import dataclasses
 import functools
+import json
 
 import jax
 import numpy as np
@@ -129,32 +132,23 @@ class RefinedFrame:
 
 
 class _Recent:
-  """A track's last frames for the lookahead-0 selector: the last 3 frames' output and input,
-  the measures of the last `size` (selection.frame_measures), and its filter's state."""
+  """A track's state for the lookahead-0 selector (stream_finish.finish_online): its output at
+  the last 2 frames, the selection.frame_measures of the `size` frames before the current one
+  (a ring: the medians read them in any order) and its filter's state."""
 
   def __init__(self, size: int, joints: int):
     self.count = 0
-    self.refined = np.full((3, joints, 2), np.nan, np.float32)
-    self.points = np.full((3, joints, 2), np.nan, np.float32)
-    self.scores = np.zeros((3, joints), np.float32)
+    self.previous = np.full((2, joints, 2), np.nan, np.float32)
     self.sides = np.full(size, np.nan, np.float32)
-    self.moved = np.full((size, joints), np.nan)
+    self.moved = np.full((size, joints), np.nan, np.float32)
     self.state = np.full((joints, 2), np.nan), np.zeros((joints, 2))  # The filter's.
 
-  def add(self, refined, points, scores, measures):
-    """Adds a frame and its measures; returns (the last 3 frames' refined, points and scores,
-    (sides, moved) of the last `size`), oldest first."""
-    self.refined = np.concatenate([self.refined[1:], refined[None]])
-    self.points = np.concatenate([self.points[1:], points[None]])
-    self.scores = np.concatenate([self.scores[1:], scores[None]])
-    size = len(self.sides)
-    slot = self.count % size
-    _, self.sides[slot], self.moved[slot] = (m[0] for m in measures)
+  def add(self, refined, side, moved) -> None:
+    """Adds a frame's output (joints never seen NaN) and measures."""
+    self.previous = np.stack([self.previous[1], refined])
+    slot = self.count % len(self.sides)
+    self.sides[slot], self.moved[slot] = side, moved
     self.count += 1
-    near = slice(max(3 - self.count, 0), None)
-    order = np.arange(max(self.count - size, 0), self.count) % size
-    return (self.refined[near], self.points[near], self.scores[near],
-            (self.sides[order], self.moved[order]))
 
 
 class _Track:
@@ -211,12 +205,13 @@ class _Track:
     if timestamp is not None:
       self.last_timestamp = timestamp
 
-  def window(self, start: int, length: int, fill_missing: bool):
+  def window(self, start: int, length: int, fill_missing: bool, raw: bool = False):
     """Frames [start, start + length): poses [length, joints, 2], confidence [length, joints].
 
     Frames before 0 or not pushed yet are padding (NaN, confidence 0); with
     `fill_missing`, missing joints of pushed frames are interpolated from
-    every observation so far (ends held), at FILLED_CONFIDENCE.
+    every observation so far (ends held), at FILLED_CONFIDENCE. `raw`: the
+    frames as pushed follow (poses, confidence, raw poses, raw confidence).
     """
     frames = np.arange(start, start + length)
     real = (frames >= 0) & (frames < self.count)
@@ -224,12 +219,13 @@ class _Track:
     scores = np.zeros((length,) + self.scores.shape[1:], np.float32)
     slots = frames[real] % self.size
     poses[real], scores[real] = self.points[slots], self.scores[slots]
+    pushed = (poses.copy(), scores.copy()) if raw else ()
     if not fill_missing:
-      return poses, scores
+      return (poses, scores) + pushed
     observed = skeletons.observed(poses, scores)
     gaps = real[:, None] & ~observed
     if not gaps.any():
-      return poses, scores
+      return (poses, scores) + pushed
     oldest = max(self.count - self.size, 0)
     known_frames = np.arange(oldest, self.count)
     known_slots = known_frames % self.size
@@ -246,7 +242,7 @@ class _Track:
       for c in range(2):
         poses[missing, j, c] = np.interp(frames[missing], times, values[:, c])
       scores[missing, j] = FILLED_CONFIDENCE
-    return poses, scores
+    return (poses, scores) + pushed
 
 
 def _steady(points, scores, gate: MotionGate) -> np.ndarray:
@@ -337,14 +333,28 @@ class Stream:
     sliding = self.mode == "sliding" and self.lookahead >= 1
     self._selection = selection and sliding and refiner.selects
     self._smoothing = smoothing and sliding and refiner.smooths
+    self._position = self.window - 1 - self.lookahead  # The output frame read in sliding mode.
+    # What follows the network on the device (stream_finish), as JSON: one program per rule
+    # (_finish_fn).
+    finish = None
+    if self._selection or self._smoothing:
+      from pose_refine import stream_finish  # noqa: PLC0415  scipy only when asked.
+
+      if stream_finish.applies(self.window, refiner.config.smoothing):
+        finish = {"window": {
+            "selection": refiner.config.selection.to_dict() if self._selection else None,
+            "smoothing": refiner.config.smoothing.to_dict() if self._smoothing else None,
+            "window": self.window, "position": self._position}}
     self._online = None
     if selection and self.mode == "sliding" and self.lookahead == 0 and refiner.online_selects:
       from pose_refine import selection as selector  # noqa: PLC0415  scipy only when asked.
 
       self._selector = selector
-      self._online = dict(refiner.config.online_selection)
+      self._online = refiner.config.online_selection.to_dict()
       selector.check(self._online, selector.ONLINE_FEATURES)
       self._online_step = selector.online_smoother(self._online)
+      finish = {"online": self._online}
+    self._finish_kind = next(iter(finish)) if finish else None
     self._finish = refiner.finish
     self.model_skeleton = refiner.skeleton
     self.skeleton = skeleton or refiner.skeleton
@@ -352,15 +362,19 @@ class Stream:
     self._fill_windows = bool(refiner.config.fill_missing)
     self._params = refiner.params
     self._predict = _predict_fn(refiner.model)
+    self._finish_program = finish and _finish_fn(json.dumps(finish, sort_keys=True))
     # The gate looks two frames further back than the frame it emits.
     self._size = max(self.window, self.lookahead + (3 if gate else 1))
     self._tracks: dict[Hashable, _Track] = {}
 
   def warm_up(self, people: int = 1) -> None:
     """Compiles the model call for `people` tracks now, so the first frames do not wait."""
-    poses = np.full((people, self.window, self.model_skeleton.num_joints, 2), np.nan, np.float32)
-    scores = np.zeros(poses.shape[:-1], np.float32)
-    np.asarray(self._predict(self._params, poses, scores))
+    tracks = [_Track(None, self._size, self.skeleton.num_joints, self.model_skeleton.num_joints)
+              for _ in range(people)]
+    inputs = self._inputs(tracks, [0] * people)
+    outputs = self._predict(self._params, *inputs[:2])
+    jax.block_until_ready(self._finish_program(outputs, *inputs[2:]) if self._finish_program
+                          else outputs)
 
   @property
   def tracks(self) -> list:
@@ -418,10 +432,8 @@ class Stream:
     if self.mode == "sliding":
       ready = [t for t in tracks if t.count > self.lookahead]
       outputs = self._run([(t, t.count - self.window) for t in ready])
-      return [self._emit(t, t.count - 1 - self.lookahead,
-                         self._online_selected(t, self._selected(t, out)[self.window - 1
-                                                                         - self.lookahead]))
-              for t, (out, _) in zip(ready, outputs)]
+      return [self._emit(t, t.count - 1 - self.lookahead, self._finished(t, *output))
+              for t, output in zip(ready, outputs)]
     # Window mode: the regular window starting k frames ago runs now.
     due = [t for t in tracks if t.count - 1 - self.lookahead >= t.next_start]
     self._merge([(t, t.next_start) for t in due])
@@ -442,7 +454,7 @@ class Stream:
     tracks = [t for t in tracks if t.count > t.emitted]
     out = []
     if self.mode == "sliding":
-      for t, (output, _) in zip(tracks, self._run([(t, t.count - self.window) for t in tracks])):
+      for t, (output, *_) in zip(tracks, self._run([(t, t.count - self.window) for t in tracks])):
         output = self._selected(t, output)
         out += [self._emit(t, f, output[f - t.count + self.window])
                 for f in range(t.emitted, t.count)]
@@ -510,24 +522,66 @@ class Stream:
                                                    self.model_skeleton)
     return points, model_points, model_scores
 
-  def _run(self, jobs):
-    """Runs the model on (track, start) windows in one call: [(output, weight)] per job.
+  def _inputs(self, tracks, starts) -> list[np.ndarray]:
+    """The model's inputs for windows of `tracks` from `starts`, then its finish's, batched
+    (see `_finish_fn`)."""
+    cut = [t.window(start, self.window, self._fill_windows, raw=bool(self._finish_kind))
+           for t, start in zip(tracks, starts, strict=True)]
+    if self._finish_kind == "online":  # The window as pushed enters as its last 3 frames.
+      for t in tracks:
+        if t.recent is None:
+          t.recent = _Recent(self._selector.ONLINE_WINDOW - 1, self.model_skeleton.num_joints)
+      cut = [(poses, scores, t.seen, raw_poses[-3:], raw_scores[-3:], t.recent.previous,
+              np.int32(t.count), t.recent.sides, t.recent.moved)
+             for t, (poses, scores, raw_poses, raw_scores) in zip(tracks, cut, strict=True)]
+    # The model's batch: exact sizes up to 16 people, then powers of two: few programs
+    # compile. Its finish (fast to run, slower to compile): powers of two.
+    power = 1 << (len(cut) - 1).bit_length()
+    batch = len(cut) if len(cut) <= 16 else power
+    return [_stacked(parts, batch if i < 2 else power) for i, parts in enumerate(zip(*cut, strict=True))]
 
-    A window's weight is its reliability as inference.refine_videos has it:
-    the fraction of its joints observed (after filling), plus 1e-3.
+  def _run(self, jobs):
+    """Runs the model on (track, start) windows in one call: [(output, weight, finished)] per job.
+
+    A window's weight (window mode) is its reliability as
+    inference.refine_videos has it: the fraction of its joints observed
+    (after filling), plus 1e-3. `finished`: what the device computed after
+    the network for the job (`_finish_fn`), or None.
     """
     if not jobs:
       return []
-    cut = [t.window(start, self.window, self._fill_windows) for t, start in jobs]
-    # Exact sizes up to 16 people, then powers of two: few programs compile.
-    batch = len(cut) if len(cut) <= 16 else 1 << (len(cut) - 1).bit_length()
-    poses = np.full((batch, self.window) + cut[0][0].shape[1:], np.nan, np.float32)
-    scores = np.zeros((batch, self.window) + cut[0][1].shape[1:], np.float32)
-    for i, (p, s) in enumerate(cut):
-      poses[i], scores[i] = p, s
-    outputs = np.asarray(self._predict(self._params, poses, scores))
-    reliability = skeletons.observed(poses, scores).mean(axis=(1, 2)) + 1e-3
-    return [(outputs[i], reliability[i]) for i in range(len(cut))]
+    arrays = self._inputs([t for t, _ in jobs], [start for _, start in jobs])
+    outputs = self._predict(self._params, *arrays[:2])
+    if self._finish_kind is None:
+      outputs = np.asarray(outputs)
+      reliability = (skeletons.observed(arrays[0], arrays[1]).mean(axis=(1, 2)) + 1e-3
+                     if self.mode == "window" else np.zeros(len(outputs)))
+      return [(outputs[i], reliability[i], None) for i in range(len(jobs))]
+    outputs = np.asarray(outputs)
+    finished = [np.asarray(part) for part in self._finish_program(
+        _stacked(outputs[:len(jobs)], len(arrays[2])), *arrays[2:])]
+    return [(outputs[i], 0.0, tuple(part[i] for part in finished)) for i in range(len(jobs))]
+
+  def _finished(self, track: _Track, output, _, finished) -> np.ndarray:
+    """A sliding window's output frame t - k after the selectors and smoother that are on.
+
+    With a full window, the program's (stream_finish) where it is NumPy's
+    branch; else `_selected`'s. At lookahead 0, the lookahead-0 selector's
+    choice from the program, through its filter (selection.online_filter).
+    """
+    if self._finish_kind == "window":
+      frame, exact = finished
+      if exact and track.count >= self.window:
+        return frame
+    if self._finish_kind != "online":
+      return self._selected(track, output)[self._position]
+    selected, refined, recent, side, moved = finished
+    track.recent.add(refined, side, moved)
+    if self._online_step is None:
+      return selected
+    track.recent.state, selected = self._selector.online_filter(
+        self._online, self._online_step, track.recent.state, selected, recent)
+    return selected
 
   def _selected(self, track: _Track, output: np.ndarray) -> np.ndarray:
     """A sliding window's output (the track's last frames) after the selector and smoother, if on.
@@ -546,32 +600,9 @@ class Stream:
                                  selection=self._selection, smoothing=self._smoothing)
     return output
 
-  def _online_selected(self, track: _Track, refined: np.ndarray) -> np.ndarray:
-    """Frame t's output (lookahead 0) after the lookahead-0 selector, if on
-    (selection.online_select, one frame at a time)."""
-    if self._online is None:
-      return refined
-    rule, selector = self._online, self._selector
-    if track.recent is None:
-      track.recent = _Recent(selector.ONLINE_WINDOW, len(refined))
-    refined = np.array(refined, np.float32)
-    refined[~track.seen] = np.nan  # As emitted: joints never seen so far are not guessed.
-    slot = (track.count - 1) % track.size
-    points, scores = track.points[slot], track.scores[slot]
-    measures = selector.frame_measures(refined[None], points[None], scores[None])
-    *near, history = track.recent.add(refined, points, scores, measures)
-    cues, choosable, level = selector.online_features(*near, last=True, history=history)
-    keep = selector.online_keep(rule, cues, choosable)[0]
-    selected = np.where(keep[:, None], points, refined)
-    if self._online_step is None:
-      return selected
-    track.recent.state, selected = selector.online_filter(rule, self._online_step,
-                                                          track.recent.state, selected, level[0])
-    return selected
-
   def _merge(self, jobs) -> None:
     """Runs window-mode windows and adds their outputs to their frames' sums."""
-    for (track, start), (output, weight) in zip(jobs, self._run(jobs)):
+    for (track, start), (output, weight, _) in zip(jobs, self._run(jobs)):
       for position in range(self.window):
         frame = start + position
         if frame >= track.count:
@@ -608,11 +639,44 @@ class Stream:
     return RefinedFrame(track.track_id, frame, track.timestamps[slot], out)
 
 
+def _stacked(parts, batch: int) -> np.ndarray:
+  """[batch, ...]: `parts` stacked, then zeros."""
+  array = np.zeros((batch,) + np.shape(parts[0]), np.asarray(parts[0]).dtype)
+  array[:len(parts)] = parts
+  return array
+
+
 @functools.lru_cache(maxsize=8)
 def _predict_fn(model):
   """Jitted (params, poses [batch, window, joints, 2], confidence) -> refined pixels."""
   return jax.jit(lambda params, poses, confidence: model.apply(
       {"params": params}, poses, confidence)["poses"])
+
+
+@functools.lru_cache(maxsize=8)
+def _finish_fn(finish: str):
+  """What follows the network in a stream, jitted and vmapped over the batch (stream_finish).
+
+  Args:
+    finish: JSON, {kind: arguments}: "window" (finish_window's selection and
+      smoothing rules, window and position) or "online" (the lookahead-0
+      rule, for finish_online).
+
+  Returns:
+    (refined [batch, window, joints, 2], then "window": the windows' poses
+    and confidence as pushed -> (finished frames [batch, joints, 2], exact
+    [batch]); "online": finish_online's arguments after `refined`, batched
+    -> its outputs, batched).
+  """
+  from pose_refine import stream_finish  # noqa: PLC0415  scipy only when asked.
+
+  (kind, spec), = json.loads(finish).items()
+  if kind == "window":
+    after = jax.vmap(stream_finish.finish_window(spec["selection"], spec["smoothing"],
+                                                 spec["window"], spec["position"]))
+    return jax.jit(after)
+  after = jax.vmap(stream_finish.finish_online(spec))
+  return jax.jit(lambda refined, *inputs: after(refined[:, -1], *inputs))
 
 
 def replay(stream: Stream, tracks) -> list[np.ndarray]:

@@ -9,15 +9,16 @@ from tests import conftest
 ROWS = (
     ("cli",),
     ("train", "robustness", "evaluation", "refiner"),
-    ("inference", "streaming", "input_pipeline", "video", "keypoint_io", "selection",
-     "baselines", "demo"),
+    ("inference", "streaming", "stream_finish", "input_pipeline", "video", "keypoint_io",
+     "selection", "baselines", "demo"),
     ("models", "windows", "metrics", "noise", "corruption", "heldout_errors", "synthetic",
      "checkpointing", "sharding",
      "tensorboard", "estimator", "datasets"),
     ("normalization", "skeletons", "frames", "files"),
 )
 WITHIN_A_ROW = {("train", "evaluation"), ("robustness", "evaluation"),
-                ("streaming", "baselines"), ("streaming", "selection"), ("selection", "baselines")}
+                ("streaming", "baselines"), ("streaming", "selection"), ("selection", "baselines"),
+                ("streaming", "stream_finish"), ("stream_finish", "selection")}
 
 
 def _project_imports(path: pathlib.Path) -> set[str]:
