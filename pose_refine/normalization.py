@@ -68,9 +68,6 @@ def nanmedian(values):
   return jnp.where(count > 0, (middle[..., 0] + middle[..., 1]) * 0.5, jnp.nan)
 
 
-_BISECT_FROM_BATCH = 16  # Windows per call from which `nanmedian` bisects.
-
-
 def window_frame(poses, valid, eps=1e-3):
   """Centre and scale of each window.
 
@@ -84,17 +81,12 @@ def window_frame(poses, valid, eps=1e-3):
     scale: [batch] pixels; 1 for a window with no valid joint.
   """
   batch = poses.shape[0]
-  # Bisection wins from a few windows up (256 windows: 25 -> 4 ms); for a
-  # stream's handful of windows XLA's sort is faster (one window: about 0.7 ms
-  # less per call on a 2-core CPU). Both give the same medians.
-  median = nanmedian if batch >= _BISECT_FROM_BATCH else (
-      lambda values: jnp.nanmedian(values, axis=-1))
   points = jnp.where(valid[..., None], poses, jnp.nan).reshape(batch, -1, 2)
   any_valid = jnp.any(valid.reshape(batch, -1), axis=1)
-  centre = median(jnp.swapaxes(points, 1, 2))
+  centre = nanmedian(jnp.swapaxes(points, 1, 2))
   centre = jnp.where(any_valid[:, None], centre, 0.0)
   distance = jnp.linalg.norm(points - centre[:, None], axis=-1)
-  scale = median(distance)
+  scale = nanmedian(distance)
   scale = jnp.where(any_valid, jnp.maximum(scale, eps), 1.0)
   return centre, scale
 
