@@ -7,7 +7,8 @@ For each model, lookahead and number of people, a stream is fed a moving
 person (noise, a few missing joints) frame by frame, after --warmup frames
 that compile and warm the caches; the wall time of every push (all people
 of a frame in one `push_many`, one model call) is recorded, and the median
-and 99th percentile reported. Models: the shipped one (bidirectional,
+and 99th percentile reported. The rows take turns (--rounds), so a machine
+that is slower for a while is slower for all of them. Models: the shipped one (bidirectional,
 serving a lookahead by sliding windows, with its selectors and smoother;
 at lookahead 0 also without its lookahead-0 selector, alone and with the
 motion gate, streaming.MotionGate, in its place) and an untrained model of the
@@ -60,20 +61,30 @@ def _frames(count: int, people: int, seed: int = 0):
   return poses, confidence
 
 
-def measure(model, lookahead: int, people: int, frames: int, warmup: int, gate=None,
-            selection: bool = True) -> dict:
-  """Median and p99 push latency (ms) over `frames` pushes after `warmup`."""
-  poses, confidence = _frames(warmup + frames, people)
-  stream = model.stream(lookahead, gate=gate, selection=selection)
-  times = []
-  for t in range(warmup + frames):
-    batch = {i: (poses[t, i], confidence[t, i]) for i in range(people)}
-    start = time.perf_counter()
-    stream.push_many(batch)
-    times.append(time.perf_counter() - start)
-  times = np.array(times[warmup:]) * 1e3
-  return {"median_ms": float(np.median(times)), "p99_ms": float(np.percentile(times, 99)),
-          "max_ms": float(times.max()), "frames": frames}
+class _Row:
+  """One table row's stream, fed `frames` pushes after `warmup`, in rounds."""
+
+  def __init__(self, model, lookahead: int, people: int, frames: int, warmup: int, gate=None,
+               selection: bool = True):
+    self.poses, self.confidence = _frames(warmup + frames, people)
+    self.stream = model.stream(lookahead, gate=gate, selection=selection)
+    self.next, self.times = 0, []
+    self.push(warmup)
+    self.times = []
+
+  def push(self, count: int) -> None:
+    for t in range(self.next, min(self.next + count, len(self.poses))):
+      batch = {i: (self.poses[t, i], self.confidence[t, i]) for i in range(self.poses.shape[1])}
+      start = time.perf_counter()
+      self.stream.push_many(batch)
+      self.times.append(time.perf_counter() - start)
+    self.next += count
+
+  def result(self) -> dict:
+    """Median and p99 push latency (ms) over the timed pushes."""
+    times = np.array(self.times) * 1e3
+    return {"median_ms": float(np.median(times)), "p99_ms": float(np.percentile(times, 99)),
+            "max_ms": float(times.max()), "frames": len(times)}
 
 
 def markdown(results: dict) -> str:
@@ -81,7 +92,8 @@ def markdown(results: dict) -> str:
   lines = [
       f"Measured {m['date']} on {m['cpu']} ({m['cores']} cores, backend {m['backend']}), "
       f"JAX {m['jax']}, commit {m['commit']}; command `{m['command']}`. "
-      f"{results['frames']} timed pushes per row after {results['warmup']} warm-up pushes.",
+      f"{results['frames']} timed pushes per row after {results['warmup']} warm-up pushes, "
+      f"the rows taking turns in {results.get('rounds', 1)} rounds.",
       "",
       "| model | lookahead (mode) | people | median ms | p99 ms | max ms |",
       "|---|---|---|---|---|---|",
@@ -96,6 +108,9 @@ def main(argv=None):
   parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
   parser.add_argument("--frames", type=int, default=1000, help="timed pushes per row")
   parser.add_argument("--warmup", type=int, default=100, help="untimed pushes first")
+  parser.add_argument("--rounds", type=int, default=5,
+                      help="the rows take turns, --frames / --rounds pushes each a turn, so a "
+                      "machine that slows for a while slows every row")
   parser.add_argument("--people", default="1,10", help="people per frame, comma-separated")
   parser.add_argument("--output", default="BENCHMARKS.md", help="markdown file ('' for none)")
   parser.add_argument("--json", default="benchmarks/streaming.json")
@@ -117,18 +132,23 @@ def main(argv=None):
               ("shipped + motion gate, no lookahead-0 selector", 0),
               ("shipped (bidirectional)", 4), ("shipped (bidirectional)", 32),
               ("lookahead-4 config (forward encoder)", 4)]
-    for people in (int(p) for p in args.people.split(",")):
-      for name, lookahead in points:
-        model = models[name]
-        gate = streaming.MotionGate() if "gate" in name else None
-        row = measure(model, lookahead, people, args.frames, args.warmup, gate,
-                      selection="no lookahead-0 selector" not in name)
-        row |= {"model": name, "lookahead": lookahead, "people": people,
-                "mode": model.stream(lookahead).mode}
-        rows.append(row)
-        print(f"{name}, lookahead {lookahead}, {people} people: median {row['median_ms']:.2f} "
-              f"ms, p99 {row['p99_ms']:.2f} ms", flush=True)
-  results = {"machine": machine, "frames": args.frames, "warmup": args.warmup, "rows": rows}
+    table = [(name, lookahead, people, _Row(
+        models[name], lookahead, people, args.frames, args.warmup,
+        streaming.MotionGate() if "gate" in name else None,
+        selection="no lookahead-0 selector" not in name))
+             for people in (int(p) for p in args.people.split(",")) for name, lookahead in points]
+    turn = -(-args.frames // args.rounds)
+    for round_ in range(args.rounds):
+      for *_, row in table:
+        row.push(turn)
+      print(f"round {round_ + 1} of {args.rounds}", flush=True)
+    for name, lookahead, people, row in table:
+      rows.append(row.result() | {"model": name, "lookahead": lookahead, "people": people,
+                                  "mode": row.stream.mode})
+      print(f"{name}, lookahead {lookahead}, {people} people: median "
+            f"{rows[-1]['median_ms']:.2f} ms, p99 {rows[-1]['p99_ms']:.2f} ms", flush=True)
+  results = {"machine": machine, "frames": args.frames, "warmup": args.warmup,
+             "rounds": args.rounds, "rows": rows}
   run.publish(results, markdown(results), args.json, args.output, _BEGIN, _END)
 
 
