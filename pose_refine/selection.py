@@ -353,7 +353,8 @@ def online_smoother(rule):
 
 
 def online_filter(rule, step, state, selected, recent):
-  """One frame of the rule's filter over the selected output (streams and `online_select`).
+  """One frame of the rule's filter over the selected output (`online_select`; a stream's is
+  stream_finish.finish_online's).
 
   Args:
     rule: a config.online_selection.

@@ -18,12 +18,12 @@ and the smoother one sigma (`applies`); medians are found by bisection
 (normalization.nanmedian, the same values). Where NumPy computes in float64
 (the selectors' cues), this computes in float32: a joint whose probability
 lies within about 1e-6 of the threshold may be chosen the other way, and
-smoothed positions differ by float rounding (tests/test_stream_finish.py
-compares both on held-out errors). `finish_window` says, with the frame,
-whether the NumPy smoother would have taken its exact branch (every joint
-placed in all of the window's frames or in none); where not, the stream
-runs `Refiner.finish` instead. The lookahead-0 selector's One-Euro filter
-and its state stay on the host (selection.online_filter).
+smoothed and filtered positions differ by float rounding (the lookahead-0
+selector's One-Euro filter keeps its state in float32;
+tests/test_stream_finish.py compares both). `finish_window` says, with the
+frame, whether the NumPy smoother would have taken its exact branch (every
+joint placed in all of the window's frames or in none); where not, the
+stream runs `Refiner.finish` instead.
 """
 
 import jax.numpy as jnp
@@ -226,8 +226,24 @@ def online_cues(refined, points, scores, previous, count, sides, moved):
   return values, observed[2], recent, side, near_moved[2]
 
 
+def _one_euro_step(value, speed, x, valid, *, min_cutoff, beta, rate, derivative_cutoff=1.0):
+  """baselines.one_euro_step."""
+
+  def alpha(cutoff):
+    return 1.0 / (1.0 + rate / (2 * np.pi * cutoff))
+
+  seen = valid[:, None] & jnp.isfinite(value)
+  first = valid[:, None] & ~jnp.isfinite(value)
+  derivative = jnp.where(seen, (x - jnp.nan_to_num(value)) * rate, 0.0)
+  a_d = alpha(derivative_cutoff)
+  speed = jnp.where(seen, a_d * derivative + (1 - a_d) * speed, speed)
+  a = alpha(min_cutoff + beta * jnp.abs(speed))
+  value = jnp.where(seen, a * x + (1 - a) * jnp.nan_to_num(value), value)
+  return jnp.where(first, x, value), speed
+
+
 def finish_online(rule):
-  """A JAX function for one frame of the lookahead-0 selector (before its filter).
+  """A JAX function for one frame of the lookahead-0 selector and its filter.
 
   Args:
     rule: the checkpoint's config.online_selection.
@@ -239,17 +255,26 @@ def finish_online(rule):
     previous [2, joints, 2], the refined frames t - 2 and t - 1 as this
     function returned them; count, the frames pushed (t + 1); sides [120]
     and moved [120, joints], selection.frame_measures of frames t - 120 to
-    t - 1 in any order, NaN where there is none) giving (the selected frame,
-    refined with the joints never seen NaN, frame t's recent_correction
-    (the filter's level), its sides and moved).
+    t - 1 in any order, NaN where there is none; value and speed [joints,
+    2], the filter's state after frame t - 1 (NaN and 0 at first)) giving
+    (frame t as selection.online_select returns it, refined with the joints
+    never seen NaN, the filter's state after frame t, frame t's sides and
+    moved).
   """
+  smooth = rule["min_cutoff"] > 0  # selection.online_smoother.
 
-  def finish(refined, seen, points, scores, previous, count, sides, moved):
+  def finish(refined, seen, points, scores, previous, count, sides, moved, value, speed):
     refined = jnp.where(seen[:, None], refined, jnp.nan)
     values, observed, _, side, moved_now = online_cues(refined, points, scores, previous, count,
                                                        sides, moved)
     keep = observed & (_probability(rule, values) > rule["threshold"])
     selected = jnp.where(keep[:, None], points[2], refined)
-    return selected, refined, values["recent_correction"][0], side, moved_now
+    if smooth:  # selection.online_filter.
+      value, speed = _one_euro_step(value, speed, selected, jnp.all(jnp.isfinite(selected), -1),
+                                    min_cutoff=rule["min_cutoff"], beta=rule["beta"],
+                                    rate=rule["rate"])
+      filtered = jnp.where(jnp.isfinite(value), value, selected)
+      selected = jnp.where(values["recent_correction"][0] > rule["level"], filtered, selected)
+    return selected, refined, value, speed, side, moved_now
 
   return finish

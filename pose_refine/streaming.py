@@ -144,7 +144,8 @@ class _Recent:
     self.previous = np.full((2, joints, 2), np.nan, np.float32)
     self.sides = np.full(size, np.nan, np.float32)
     self.moved = np.full((size, joints), np.nan, np.float32)
-    self.state = np.full((joints, 2), np.nan), np.zeros((joints, 2))  # The filter's.
+    self.state = (np.full((joints, 2), np.nan, np.float32),  # The filter's value and speed.
+                  np.zeros((joints, 2), np.float32))
 
   def add(self, refined, side, moved) -> None:
     """Adds a frame's output (joints never seen NaN) and measures."""
@@ -348,15 +349,13 @@ class Stream:
             "selection": refiner.config.selection.to_dict() if self._selection else None,
             "smoothing": refiner.config.smoothing.to_dict() if self._smoothing else None,
             "window": self.window, "position": self._position}}
-    self._online = None
     if selection and self.mode == "sliding" and self.lookahead == 0 and refiner.online_selects:
       from pose_refine import selection as selector  # noqa: PLC0415  scipy only when asked.
 
-      self._selector = selector
-      self._online = refiner.config.online_selection.to_dict()
-      selector.check(self._online, selector.ONLINE_FEATURES)
-      self._online_step = selector.online_smoother(self._online)
-      finish = {"online": self._online}
+      rule = refiner.config.online_selection.to_dict()
+      selector.check(rule, selector.ONLINE_FEATURES)
+      self._history = selector.ONLINE_WINDOW - 1  # Frames of measures the cues read besides t.
+      finish = {"online": rule}
     self._finish_kind = next(iter(finish)) if finish else None
     self._finish = refiner.finish
     self.model_skeleton = refiner.skeleton
@@ -532,9 +531,9 @@ class Stream:
     if self._finish_kind == "online":  # The window as pushed enters as its last 3 frames.
       for t in tracks:
         if t.recent is None:
-          t.recent = _Recent(self._selector.ONLINE_WINDOW - 1, self.model_skeleton.num_joints)
+          t.recent = _Recent(self._history, self.model_skeleton.num_joints)
       cut = [(poses, scores, t.seen, raw_poses[-3:], raw_scores[-3:], t.recent.previous,
-              np.int32(t.count), t.recent.sides, t.recent.moved)
+              np.int32(t.count), t.recent.sides, t.recent.moved, *t.recent.state)
              for t, (poses, scores, raw_poses, raw_scores) in zip(tracks, cut, strict=True)]
     # The model's batch: exact sizes up to 16 people, then powers of two: few programs
     # compile. Its finish (fast to run, slower to compile): powers of two.
@@ -569,7 +568,7 @@ class Stream:
 
     With a full window, the program's (stream_finish) where it is NumPy's
     branch; else `_selected`'s. At lookahead 0, the lookahead-0 selector's
-    choice from the program, through its filter (selection.online_filter).
+    and its filter's, from the program.
     """
     if self._finish_kind == "window":
       frame, exact = finished
@@ -577,12 +576,9 @@ class Stream:
         return frame
     if self._finish_kind != "online":
       return self._selected(track, output)[self._position]
-    selected, refined, recent, side, moved = finished
+    selected, refined, value, speed, side, moved = finished
     track.recent.add(refined, side, moved)
-    if self._online_step is None:
-      return selected
-    track.recent.state, selected = self._selector.online_filter(
-        self._online, self._online_step, track.recent.state, selected, recent)
+    track.recent.state = value, speed
     return selected
 
   def _selected(self, track: _Track, output: np.ndarray) -> np.ndarray:

@@ -115,26 +115,38 @@ def test_the_lookahead_0_choice_frame_by_frame_is_the_whole_tracks():
   middle = len(ordered) // 2
   rule |= {"threshold": float(ordered[middle - 1:middle + 1].mean()), "min_cutoff": 0.0,
            "beta": 0.0, "rate": 30.0, "level": 0.0}
-  expected = selection.online_select(network, poses, confidence, rule)
-  finish = jax.jit(stream_finish.finish_online(rule))
+  filtered = rule | {"min_cutoff": 3.0, "beta": 0.1, "level": float(np.median(recent))}
   cue_of = jax.jit(stream_finish.online_cues)
-  size = selection.ONLINE_WINDOW - 1
-  previous = np.full((2, JOINTS, 2), np.nan, np.float32)
-  sides, moved = np.full(size, np.nan, np.float32), np.full((size, JOINTS), np.nan, np.float32)
-  padded_poses = np.concatenate([np.full((2, JOINTS, 2), np.nan, np.float32), poses])
-  padded_confidence = np.concatenate([np.zeros((2, JOINTS), np.float32), confidence])
-  for t in range(len(poses)):
-    near = (padded_poses[t:t + 3], padded_confidence[t:t + 3])
-    arguments = (*near, previous, np.int32(t + 1), sides, moved)
-    selected, refined, level, side, moved_now = map(
-        np.asarray, finish(network[t], seen[t], *arguments))
-    values, observed, *_ = cue_of(refined, *arguments)
-    np.testing.assert_allclose(np.stack([values[name] for name in selection.ONLINE_FEATURES],
-                                        -1), cues[t], rtol=1e-4, atol=1e-6)
-    np.testing.assert_array_equal(observed, choosable[t])
-    np.testing.assert_allclose(level, recent[t], rtol=1e-4)
-    np.testing.assert_array_equal(selected, expected[t])
-    previous = np.stack([previous[1], refined])
-    sides[t % size], moved[t % size] = side, moved_now
+  outputs = []
+  for case in (rule, filtered):
+    finish = jax.jit(stream_finish.finish_online(case))
+    size = selection.ONLINE_WINDOW - 1
+    previous = np.full((2, JOINTS, 2), np.nan, np.float32)
+    sides, moved = np.full(size, np.nan, np.float32), np.full((size, JOINTS), np.nan, np.float32)
+    state = np.full((JOINTS, 2), np.nan, np.float32), np.zeros((JOINTS, 2), np.float32)
+    padded_poses = np.concatenate([np.full((2, JOINTS, 2), np.nan, np.float32), poses])
+    padded_confidence = np.concatenate([np.zeros((2, JOINTS), np.float32), confidence])
+    frames = []
+    for t in range(len(poses)):
+      arguments = (padded_poses[t:t + 3], padded_confidence[t:t + 3], previous, np.int32(t + 1),
+                   sides, moved)
+      out, refined, *state, side, moved_now = map(
+          np.asarray, finish(network[t], seen[t], *arguments, *state))
+      frames.append(out)
+      if case is rule:  # The cues, frame by frame, are the whole track's.
+        values, observed, *_ = cue_of(refined, *arguments)
+        np.testing.assert_allclose(np.stack([values[name] for name in selection.ONLINE_FEATURES],
+                                            -1), cues[t], rtol=1e-4, atol=1e-6)
+        np.testing.assert_array_equal(observed, choosable[t])
+      previous = np.stack([previous[1], refined])
+      sides[t % size], moved[t % size] = side, moved_now
+    outputs.append(np.stack(frames))
+  # The choice is the whole track's to the bit; the filter's output to float rounding.
+  np.testing.assert_array_equal(outputs[0], selection.online_select(network, poses, confidence,
+                                                                    rule))
+  np.testing.assert_allclose(outputs[1], selection.online_select(network, poses, confidence,
+                                                                 filtered), rtol=0, atol=1e-3)
   kept = selection.online_keep(rule, cues, choosable)
   assert 0.45 < kept[choosable].mean() < 0.55
+  moved_by_filter = np.abs(np.nan_to_num(outputs[1] - outputs[0])).max((1, 2)) > 0.01
+  assert 0.3 < moved_by_filter.mean() < 0.7
