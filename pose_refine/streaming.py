@@ -372,10 +372,7 @@ class Stream:
     """Compiles the model call for `people` tracks now, so the first frames do not wait."""
     tracks = [_Track(None, self._size, self.skeleton.num_joints, self.model_skeleton.num_joints)
               for _ in range(people)]
-    inputs = self._inputs(tracks, [0] * people)
-    outputs = self._predict(*inputs[:2])
-    jax.block_until_ready(self._finish_program(outputs, *inputs[2:]) if self._finish_program
-                          else outputs)
+    self._call(self._inputs(tracks, [0] * people), people)
 
   @property
   def tracks(self) -> list:
@@ -552,16 +549,21 @@ class Stream:
     if not jobs:
       return []
     arrays = self._inputs([t for t, _ in jobs], [start for _, start in jobs])
-    outputs = self._predict(*arrays[:2])
-    if self._finish_kind is None:
-      outputs = np.asarray(outputs)
+    outputs, finished = self._call(arrays, len(jobs))
+    if finished is None:
       reliability = (skeletons.observed(arrays[0], arrays[1]).mean(axis=(1, 2)) + 1e-3
                      if self.mode == "window" else np.zeros(len(outputs)))
       return [(outputs[i], reliability[i], None) for i in range(len(jobs))]
-    outputs = np.asarray(outputs)
-    finished = [np.asarray(part) for part in self._finish_program(
-        _stacked(outputs[:len(jobs)], len(arrays[2])), *arrays[2:])]
     return [(outputs[i], 0.0, tuple(part[i] for part in finished)) for i in range(len(jobs))]
+
+  def _call(self, arrays, count: int):
+    """The model, then its finish if any, on `_inputs`' arrays for `count` windows: the
+    model's outputs and the finish's (or None), as NumPy arrays."""
+    outputs = np.asarray(self._predict(*arrays[:2]))
+    if self._finish_program is None:
+      return outputs, None
+    return outputs, [np.asarray(part) for part in self._finish_program(
+        _stacked(outputs[:count], len(arrays[2])), *arrays[2:])]
 
   def _finished(self, track: _Track, output, _, finished) -> np.ndarray:
     """A sliding window's output frame t - k after the selectors and smoother that are on.

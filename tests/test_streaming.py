@@ -474,3 +474,17 @@ def test_lookahead_0_goes_through_the_checkpoints_online_selector(offline_model,
   np.testing.assert_array_equal(streamed(model.stream(1), poses, confidence),
                                 streamed(offline_model.stream(1), poses, confidence))
   assert not offline_model.online_selects and model.online_selects
+
+
+def test_warm_up_compiles_for_several_people_and_changes_no_output(offline_model, tmp_path):
+  from tests import test_selection  # pylint: disable=g-import-not-at-top
+
+  model = _variant(offline_model, tmp_path / "both", selection=_confidence_selector(),
+                   online_selection=test_selection._online_rule(min_cutoff=3.0, beta=0.1))  # pylint: disable=protected-access
+  poses, confidence = track(12, seed=3, gaps=2)
+  for lookahead in (0, 2, WINDOW):  # The lookahead-0 selector, the window finish, window mode.
+    stream = model.stream(lookahead)
+    stream.warm_up(3)
+    assert not stream.tracks
+    np.testing.assert_array_equal(streamed(stream, poses, confidence),
+                                  streamed(model.stream(lookahead), poses, confidence))
