@@ -181,26 +181,29 @@ def adaptive_gaussian(refined, poses, confidence, *, gain: float, offset: float,
 
 
 def one_euro_step(value, speed, x, valid, *, min_cutoff: float, beta: float,
-                  derivative_cutoff: float = 1.0, rate: float = 30.0):
+                  derivative_cutoff: float = 1.0, rate: float = 30.0, xp=np):
   """One frame of the One-Euro filter: (value, speed) [joints, 2] after frame x.
 
   `valid` [joints] marks the joints observed in x; the others keep their
-  value and speed. A joint's first observation starts its value.
+  value and speed. A joint's first observation starts its value. `xp`: the
+  array module, NumPy (in float64) or jax.numpy (in x's dtype, as a
+  stream's compiled lookahead-0 filter runs it: pose_refine.stream_finish).
   """
 
   def alpha(cutoff):
     tau = 1.0 / (2 * np.pi * cutoff)
     return 1.0 / (1.0 + tau * rate)
 
-  x = x.astype(np.float64)
-  seen = valid[:, None] & np.isfinite(value)
-  first = valid[:, None] & ~np.isfinite(value)
-  derivative = np.where(seen, (x - np.nan_to_num(value)) * rate, 0.0)
+  if xp is np:
+    x = x.astype(np.float64)
+  seen = valid[:, None] & xp.isfinite(value)
+  first = valid[:, None] & ~xp.isfinite(value)
+  derivative = xp.where(seen, (x - xp.nan_to_num(value)) * rate, 0.0)
   a_d = alpha(derivative_cutoff)
-  speed = np.where(seen, a_d * derivative + (1 - a_d) * speed, speed)
-  a = alpha(min_cutoff + beta * np.abs(speed))
-  value = np.where(seen, a * x + (1 - a) * np.nan_to_num(value), value)
-  return np.where(first, x, value), speed
+  speed = xp.where(seen, a_d * derivative + (1 - a_d) * speed, speed)
+  a = alpha(min_cutoff + beta * xp.abs(speed))
+  value = xp.where(seen, a * x + (1 - a) * xp.nan_to_num(value), value)
+  return xp.where(first, x, value), speed
 
 
 def one_euro(poses, confidence, min_cutoff: float = 1.0, beta: float = 0.0,

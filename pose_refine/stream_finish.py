@@ -29,6 +29,7 @@ stream runs `Refiner.finish` instead.
 import jax.numpy as jnp
 import numpy as np
 
+from pose_refine import baselines
 from pose_refine import normalization
 from pose_refine import selection as selector
 
@@ -226,22 +227,6 @@ def online_cues(refined, points, scores, previous, count, sides, moved):
   return values, observed[2], recent, side, near_moved[2]
 
 
-def _one_euro_step(value, speed, x, valid, *, min_cutoff, beta, rate, derivative_cutoff=1.0):
-  """baselines.one_euro_step."""
-
-  def alpha(cutoff):
-    return 1.0 / (1.0 + rate / (2 * np.pi * cutoff))
-
-  seen = valid[:, None] & jnp.isfinite(value)
-  first = valid[:, None] & ~jnp.isfinite(value)
-  derivative = jnp.where(seen, (x - jnp.nan_to_num(value)) * rate, 0.0)
-  a_d = alpha(derivative_cutoff)
-  speed = jnp.where(seen, a_d * derivative + (1 - a_d) * speed, speed)
-  a = alpha(min_cutoff + beta * jnp.abs(speed))
-  value = jnp.where(seen, a * x + (1 - a) * jnp.nan_to_num(value), value)
-  return jnp.where(first, x, value), speed
-
-
 def finish_online(rule):
   """A JAX function for one frame of the lookahead-0 selector and its filter.
 
@@ -270,9 +255,9 @@ def finish_online(rule):
     keep = observed & (_probability(rule, values) > rule["threshold"])
     selected = jnp.where(keep[:, None], points[2], refined)
     if smooth:  # selection.online_filter.
-      value, speed = _one_euro_step(value, speed, selected, jnp.all(jnp.isfinite(selected), -1),
-                                    min_cutoff=rule["min_cutoff"], beta=rule["beta"],
-                                    rate=rule["rate"])
+      value, speed = baselines.one_euro_step(
+          value, speed, selected, jnp.all(jnp.isfinite(selected), -1),
+          min_cutoff=rule["min_cutoff"], beta=rule["beta"], rate=rule["rate"], xp=jnp)
       filtered = jnp.where(jnp.isfinite(value), value, selected)
       selected = jnp.where(values["recent_correction"][0] > rule["level"], filtered, selected)
     return selected, refined, value, speed, side, moved_now

@@ -18,7 +18,8 @@ ROWS = (
 )
 WITHIN_A_ROW = {("train", "evaluation"), ("robustness", "evaluation"),
                 ("streaming", "baselines"), ("streaming", "selection"), ("selection", "baselines"),
-                ("streaming", "stream_finish"), ("stream_finish", "selection")}
+                ("streaming", "stream_finish"), ("stream_finish", "selection"),
+                ("stream_finish", "baselines")}
 
 
 def _project_imports(path: pathlib.Path) -> set[str]:
