@@ -344,3 +344,9 @@ online_run online_k0_selector_off --lookaheads=0 \
 "$python" docs/make_online_figure.py "$out"/online_floor/online_curve.json \
   "$out"/online/online_curve.json "$out"/online_parts2/online_curve.json \
   "$out"/online_k0_selector/online_curve.json
+# The shipped model on YouTube Pose's 40 training videos, which it never trained on (RESULTS.md
+# "The shipped model"; the filters tuned on the validation videos as for the test split).
+for set in youtube_weak youtube_strong; do
+  "$python" -m launch.report --config=configs/pretrained.py:eval=$set --split=train --fps=0.43 \
+    --overlays=0 --checkpoint=shipped=shipped --output="$out/shipped_${set}_train"
+done
