@@ -268,6 +268,18 @@ def _parse_line(line: str):
 
 
 def _stream(args) -> None:
+  if args.cpus:
+    from pose_refine import sharding  # pylint: disable=g-import-not-at-top
+
+    try:
+      cores = [int(core) for core in args.cpus.split(",")]
+    except ValueError as error:
+      raise BadInput(f"--cpus {args.cpus}: expected core numbers separated by commas, e.g. 0 "
+                     "or 0,1.") from error
+    try:
+      sharding.restrict_cores(cores)
+    except (ValueError, OSError) as error:
+      raise BadInput(f"--cpus {args.cpus}: {error}") from error
   from pose_refine import checkpointing  # pylint: disable=g-import-not-at-top
   from pose_refine import refiner  # pylint: disable=g-import-not-at-top
   from pose_refine import skeletons  # pylint: disable=g-import-not-at-top
@@ -442,6 +454,9 @@ def _parser() -> argparse.ArgumentParser:
                            "filter's position instead of the model's (streaming.MotionGate; "
                            "below the window; measured at lookahead 0 without the lookahead-0 "
                            "selector: --checkpoint shipped#selection=off; RESULTS.md)")
+  stream.add_argument("--cpus", metavar="LIST",
+                      help="run on these CPU cores only, e.g. --cpus 0 (Linux): one core "
+                           "halved the slowest frames' latency on a 2-core CPU (BENCHMARKS.md)")
   stream.add_argument("--timing", action="store_true",
                       help="add \"lag_ms\" to each output line: from reading the frame's "
                            "line to writing its refined frame (the lookahead's wait included)")

@@ -74,6 +74,40 @@ def split_host_cores(max_devices: int = 4) -> int:
   return devices
 
 
+def restrict_cores(cores) -> None:
+  """Runs this process on the CPU cores `cores` only (Linux), for steadier stream latency.
+
+  XLA sizes its CPU thread pools to the cores a process may use when its
+  backend starts. A stream's per-frame programs are too small to gain from
+  several threads, and on a small CPU the hand-offs between cores show in
+  the slow frames: on a 2-core machine one person's 99th-percentile push
+  latency was about half as long on one core as on both (BENCHMARKS.md,
+  "Streaming latency"). Restricting the cores after JAX has started leaves
+  its pools as they are and measured slower, so it is refused.
+
+  Args:
+    cores: CPU core numbers, e.g. [0].
+
+  Raises:
+    ValueError: `cores` is empty or holds a core this process may not use
+      (the message lists those it may).
+    RuntimeError: JAX's backend has started.
+    OSError: not on Linux (no os.sched_setaffinity).
+  """
+  if not hasattr(os, "sched_setaffinity"):
+    raise OSError("Restricting CPU cores needs os.sched_setaffinity (Linux); run without it.")
+  cores, usable = {int(core) for core in cores}, os.sched_getaffinity(0)
+  if not cores or not cores <= usable:
+    raise ValueError(f"CPU cores {sorted(cores - usable) or '(none given)'}: this process may "
+                     f"use {sorted(usable)}.")
+  from jax._src import xla_bridge  # pylint: disable=g-import-not-at-top
+
+  if getattr(xla_bridge, "backends_are_initialized", lambda: False)():
+    raise RuntimeError("JAX has started, its thread pools sized to every core: restrict the "
+                       "cores before JAX runs anything (e.g. first thing in the program).")
+  os.sched_setaffinity(0, cores)
+
+
 def initialize_distributed() -> None:
   """Starts multi-process JAX when the environment asks for it.
 

@@ -62,3 +62,34 @@ def test_split_host_cores_refines_as_one_device_does():
 def test_split_host_cores_keeps_a_device_count_the_user_set():
   out = _split_and_refine(JAX_NUM_CPU_DEVICES="1")
   assert (out["set"], out["devices"]) == ("0", "1")
+
+
+def test_restrict_cores_before_jax_starts_and_never_after():
+  usable = sorted(os.sched_getaffinity(0))
+  script = f"""
+import os
+from pose_refine import sharding
+for bad in ([], [{max(usable) + 1000}]):
+  try:
+    sharding.restrict_cores(bad)
+  except ValueError as error:
+    print("refused", str(error).replace(" ", "_"))
+sharding.restrict_cores([{usable[-1]}])
+import jax
+jax.devices()
+print("cores", sorted(os.sched_getaffinity(0)))
+try:
+  sharding.restrict_cores([{usable[-1]}])
+except RuntimeError as error:
+  print("late", "JAX_has_started" in str(error).replace(" ", "_"))
+print("after", sorted(os.sched_getaffinity(0)))
+"""
+  result = subprocess.run([sys.executable, "-c", script], cwd=conftest.ROOT,
+                          env=conftest.subprocess_env(), capture_output=True, text=True,
+                          timeout=300)
+  assert result.returncode == 0, result.stdout + result.stderr
+  lines = result.stdout.splitlines()
+  assert lines[0].startswith("refused CPU_cores_(none_given)")
+  assert lines[1].startswith(f"refused CPU_cores_[{max(usable) + 1000}]:_this_process_may_use")
+  assert lines[2] == f"cores [{usable[-1]}]"
+  assert lines[3:] == ["late True", f"after [{usable[-1]}]"]

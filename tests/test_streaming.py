@@ -1,6 +1,7 @@
 """Streaming refinement: offline equality, sliding windows, tracks, memory, bad input."""
 
 import json
+import os
 import subprocess
 import sys
 
@@ -488,3 +489,17 @@ def test_warm_up_compiles_for_several_people_and_changes_no_output(offline_model
     assert not stream.tracks
     np.testing.assert_array_equal(streamed(stream, poses, confidence),
                                   streamed(model.stream(lookahead), poses, confidence))
+
+
+def test_stream_command_on_one_core(causal_model):
+  poses, confidence = track(8, seed=12)
+  lines = "\n".join(_json_lines(poses, confidence)) + "\n"
+  core = sorted(os.sched_getaffinity(0))[-1]
+  out = _stream_cli("--lookahead=1", f"--cpus={core}", f"--checkpoint={causal_model.checkpoint}",
+                    stdin=lines)
+  assert out.returncode == 0, out.stderr
+  got = np.array([json.loads(line)["keypoints"] for line in out.stdout.splitlines()], np.float64)
+  np.testing.assert_allclose(got, streamed(causal_model.stream(1), poses, confidence), atol=2e-3)
+  for bad, message in ((f"{core + 1000}", "this process may use"), ("0,x", "core numbers")):
+    out = _stream_cli(f"--cpus={bad}", stdin=lines)
+    assert out.returncode == 2 and f"--cpus {bad}: " in out.stderr and message in out.stderr
