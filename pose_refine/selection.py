@@ -72,14 +72,13 @@ def is_on(rule) -> bool:
   return rule is not None and len(rule["coef"]) > 0
 
 
-def _shifted(values, step: int, fill):
-  """values[t - step] at t (step 1: the previous frame), `fill` past the ends."""
-  out = np.full_like(values, fill)
-  if step > 0:
-    out[step:] = values[:-step]
-  else:
-    out[:step] = values[-step:]
-  return out
+def _shifted(values, step: int, fill, xp=np):
+  """values[t - step] at t (step 1: the previous frame), `fill` past the ends; `xp`: the array
+  module (NumPy, or jax.numpy as pose_refine.stream_finish runs the cues)."""
+  pad = min(abs(step), len(values))
+  fills = xp.full((pad,) + values.shape[1:], fill, values.dtype)
+  return (xp.concatenate([fills, values[:len(values) - pad]]) if step > 0
+          else xp.concatenate([values[pad:], fills]))
 
 
 def choosable(refined, poses, confidence) -> np.ndarray:
@@ -109,37 +108,52 @@ def features(refined, poses, confidence, nearby=None) -> tuple[np.ndarray, np.nd
     return np.zeros(shape), observed
   size = baselines.track_size(np.where(present[..., None], refined, np.nan))
   x = np.where(observed[..., None], np.asarray(poses, np.float64), 0.0) / size
-  y = np.nan_to_num(refined) / size
-  correction = np.where(observed, _norm(y - x), 0.0)
-  before, after = _shifted(observed, 1, False), _shifted(observed, -1, False)
-  x_before, x_after = _shifted(x, 1, 0.0), _shifted(x, -1, 0.0)
-  # Past the ends the output's speed is one-sided (the edge frame repeated).
-  y_before = np.concatenate([y[:1], y[:-1]])
-  y_after = np.concatenate([y[1:], y[-1:]])
-  frame = baselines.row_nanmedian(np.where(observed, correction, np.nan))  # NaN: none observed.
+  values = motion_cues(x, np.nan_to_num(refined) / size, observed)
+  # NaN: none observed.
+  frame = baselines.row_nanmedian(np.where(observed, values["correction"], np.nan))
   if nearby is None:
     nearby = baselines.correction_size(refined, poses, confidence, NEARBY_WINDOW)
-  values = {
-      "correction": correction,
-      "input_curvature": np.where(before & after, _norm(x_before + x_after - 2 * x) / 2, _ABSENT),
-      "input_step_before": np.where(before, _norm(x - x_before), _ABSENT),
-      "input_step_after": np.where(after, _norm(x_after - x), _ABSENT),
-      "output_speed": _norm(y_after - y_before) / 2,
-      "correction_before": np.where(before, _shifted(correction, 1, 0.0), _ABSENT),
-      "correction_after": np.where(after, _shifted(correction, -1, 0.0), _ABSENT),
+  values.update({
       "confidence": np.nan_to_num(np.asarray(confidence, np.float64)),
       "nearby_correction": np.asarray(nearby)[:, None],
       "frame_correction": np.nan_to_num(frame, nan=_ABSENT)[:, None],
-  }
+  })
   cues = np.empty(shape)
   for i, name in enumerate(FEATURES):
     cues[..., i] = values[name]
   return cues, observed
 
 
-def _norm(vectors) -> np.ndarray:
+def motion_cues(x, y, observed, xp=np) -> dict:
+  """The cues of `features` that come from positions: correction to output_speed, by name.
+
+  Args:
+    x: [time, joints, 2] the input over the track's size, 0 where not `observed`.
+    y: the model's output over the track's size (0 where it placed nothing).
+    observed: [time, joints] where the selector may choose (`choosable`).
+    xp: the array module (NumPy, or jax.numpy: pose_refine.stream_finish).
+  """
+  correction = xp.where(observed, _norm(y - x, xp), 0.0)
+  before, after = _shifted(observed, 1, False, xp), _shifted(observed, -1, False, xp)
+  x_before, x_after = _shifted(x, 1, 0.0, xp), _shifted(x, -1, 0.0, xp)
+  # Past the ends the output's speed is one-sided (the edge frame repeated).
+  y_before = xp.concatenate([y[:1], y[:-1]])
+  y_after = xp.concatenate([y[1:], y[-1:]])
+  return {
+      "correction": correction,
+      "input_curvature": xp.where(before & after, _norm(x_before + x_after - 2 * x, xp) / 2,
+                                  _ABSENT),
+      "input_step_before": xp.where(before, _norm(x - x_before, xp), _ABSENT),
+      "input_step_after": xp.where(after, _norm(x_after - x, xp), _ABSENT),
+      "output_speed": _norm(y_after - y_before, xp) / 2,
+      "correction_before": xp.where(before, _shifted(correction, 1, 0.0, xp), _ABSENT),
+      "correction_after": xp.where(after, _shifted(correction, -1, 0.0, xp), _ABSENT),
+  }
+
+
+def _norm(vectors, xp=np):
   """np.linalg.norm(vectors, axis=-1) for [..., 2], without its overhead (the same bits)."""
-  return np.sqrt(np.add.reduce(vectors * vectors, -1))
+  return xp.sqrt(xp.sum(vectors * vectors, -1))
 
 
 def _design(cues, names=FEATURES) -> np.ndarray:

@@ -46,7 +46,7 @@ def _observed(poses, confidence):
 
 
 def _norm(vectors):
-  return jnp.sqrt(jnp.sum(vectors * vectors, -1))
+  return selector._norm(vectors, jnp)  # pylint: disable=protected-access
 
 
 def _track_size(points):
@@ -63,13 +63,6 @@ def _correction_level(refined, poses, confidence):
   step = jnp.where(observed[..., None], refined - poses, 0.0)
   moved = jnp.where(observed, _norm(step) / size, jnp.nan)
   return jnp.where(observed.any(), normalization.nanmedian(moved.reshape(-1)), 0.0)
-
-
-def _shifted(values, step: int, fill):
-  """selection._shifted: values[t - step] at t, `fill` past the ends."""
-  pad = jnp.full((abs(step),) + values.shape[1:], fill, values.dtype)
-  return (jnp.concatenate([pad, values[:-step]]) if step > 0
-          else jnp.concatenate([values[-step:], pad]))
 
 
 def _probability(rule, values: dict):
@@ -89,28 +82,16 @@ def window_cues(network, poses, confidence, nearby):
   observed = _observed(poses, confidence) & present
   size = _track_size(jnp.where(present[..., None], network, jnp.nan))
   x = jnp.where(observed[..., None], poses, 0.0) / size
-  y = jnp.nan_to_num(network) / size
-  correction = jnp.where(observed, _norm(y - x), 0.0)
-  before, after = _shifted(observed, 1, False), _shifted(observed, -1, False)
-  x_before, x_after = _shifted(x, 1, 0.0), _shifted(x, -1, 0.0)
-  y_before = jnp.concatenate([y[:1], y[:-1]])
-  y_after = jnp.concatenate([y[1:], y[-1:]])
+  values = selector.motion_cues(x, jnp.nan_to_num(network) / size, observed, jnp)
+  correction = values["correction"]
   frame = normalization.nanmedian(jnp.where(observed, correction, jnp.nan))
   absent = selector._ABSENT  # pylint: disable=protected-access
-  values = {
-      "correction": correction,
-      "input_curvature": jnp.where(before & after, _norm(x_before + x_after - 2 * x) / 2,
-                                   absent),
-      "input_step_before": jnp.where(before, _norm(x - x_before), absent),
-      "input_step_after": jnp.where(after, _norm(x_after - x), absent),
-      "output_speed": _norm(y_after - y_before) / 2,
-      "correction_before": jnp.where(before, _shifted(correction, 1, 0.0), absent),
-      "correction_after": jnp.where(after, _shifted(correction, -1, 0.0), absent),
+  values.update({
       "confidence": jnp.nan_to_num(confidence),
       "nearby_correction": jnp.broadcast_to(nearby, correction.shape),
       "frame_correction": jnp.broadcast_to(
           jnp.nan_to_num(frame, nan=absent)[:, None], correction.shape),
-  }
+  })
   return values, observed
 
 
