@@ -139,10 +139,15 @@ def base_config(arg) -> ml_collections.ConfigDict:
   # Gaussian smoothing as wide as the corrections the model made nearby,
   # sigma = max(clip(gain * (median correction / track size - offset), 0, max_sigma),
   # clip(floor_gain * (the network's median correction before the selector - floor_offset),
-  # 0, floor)) frames at the model's frame rate. gain and floor 0: off (training and
-  # evaluation never use it; launch/tune_smoothing.py picks it for an export).
+  # 0, floor)) frames at the model's frame rate. Where sigma > 0, spikes > 0 first takes
+  # out one-frame spikes (baselines.despike) and motion > 0 then smooths further per joint
+  # as far as the motion allows (baselines.motion_adaptive), their tolerances in units of
+  # the joint's noise level, motion's at most motion_limit of the track's size (0: no
+  # limit). gain and floor 0: off (training and evaluation never use it;
+  # launch/tune_smoothing.py picks it for an export).
   config.smoothing = dict(gain=0.0, offset=0.0, max_sigma=2.0, window=121, floor=0.0,
-                          floor_gain=0.0, floor_offset=0.0)
+                          floor_gain=0.0, floor_offset=0.0, spikes=0.0, motion=0.0,
+                          motion_limit=0.0)
   # Input selector of Refiner.refine_track (pose_refine.selection), applied
   # before the smoother: a logistic regression that keeps the input where it is
   # likely closer to the truth than the model's output (probability above

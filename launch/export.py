@@ -28,7 +28,9 @@ _STRIDE = flags.DEFINE_integer(
 _SMOOTHING = flags.DEFINE_list(
     "smoothing", None, "The whole-track post-smoother written into the config "
     "(config.smoothing, baselines.adaptive_gaussian), as key=value pairs of gain, offset, "
-    "max_sigma, window, floor, floor_gain and floor_offset (launch.tune_smoothing prints them); "
+    "max_sigma, window, floor, floor_gain, floor_offset, spikes, motion and motion_limit "
+    "(launch.tune_smoothing "
+    "prints them); "
     "'off': none; "
     "default: the run's.")
 _SELECTION = flags.DEFINE_string(
@@ -55,10 +57,10 @@ def _smoothing(items, current) -> dict:
                        f"{sorted(rule)}, or 'off'.")
     rule[key] = int(value) if key == "window" else float(value)
   sizes = (rule["gain"], rule["max_sigma"], rule["floor"], rule["floor_gain"],
-           rule["floor_offset"])
+           rule["floor_offset"], rule["spikes"], rule["motion"], rule["motion_limit"])
   if not all(value >= 0 for value in sizes) or rule["window"] < 1:  # NaN fails too.
-    raise ValueError(f"--smoothing={','.join(items)}: gain, max_sigma, floor, floor_gain and "
-                     "floor_offset must be >= 0, window >= 1.")
+    raise ValueError(f"--smoothing={','.join(items)}: gain, max_sigma, floor, floor_gain, "
+                     "floor_offset, spikes, motion and motion_limit must be >= 0, window >= 1.")
   if (rule["floor"] > 0) != (rule["floor_gain"] > 0):
     raise ValueError(f"--smoothing={','.join(items)}: floor {rule['floor']:g} with floor_gain "
                      f"{rule['floor_gain']:g} does nothing; give both, or neither.")

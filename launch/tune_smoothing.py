@@ -7,9 +7,11 @@ The model refines each level's clips once, smoother off (both halves; the
 network's output and, where the checkpoint has an input selector, the
 selected one); every rule of the grid (baselines.adaptive_gaussian: sigma =
 max(clip(gain * (median correction - offset), 0, max_sigma), clip(floor_gain *
-(the network's median correction - floor_offset), 0, floor))) is then applied
-to those outputs and scored. The rule kept is the one with the lowest
-acceleration error on the tune half, averaged over the noisy levels, among
+(the network's median correction - floor_offset), 0, floor)); where sigma > 0,
+baselines.despike before it with spikes > 0 and baselines.motion_adaptive after
+it with motion > 0) is then applied to those outputs and scored. The rule kept
+is the one with the lowest acceleration error on the tune half, averaged over
+the noisy levels, among
 those that cost no PCK@0.05 (at no level more than --tolerance below the
 unsmoothed model, and not below it averaged over the noisy levels) and do
 not move clean input (level 0's mean error at most --clean_tolerance px
@@ -48,6 +50,15 @@ _FLOOR = flags.DEFINE_list("floor", ["0", "0.5", "0.75", "1"], "Floor-sigma grid
 _FLOOR_GAIN = flags.DEFINE_list("floor_gain", ["2000"], "Floor-ramp gain grid.")
 _FLOOR_OFFSET = flags.DEFINE_list("floor_offset", ["0", "0.0025", "0.005", "0.0075"],
                                   "Floor-ramp offset grid (correction relative to size).")
+_SPIKES = flags.DEFINE_list(
+    "spikes", ["0", "2", "4"],
+    "Spike stage's tolerance grid (units of each joint's noise level; 0: none).")
+_MOTION = flags.DEFINE_list(
+    "motion", ["0", "1", "2"],
+    "Motion-adaptive stage's tolerance grid (units of each joint's noise level; 0: none).")
+_MOTION_LIMIT = flags.DEFINE_list(
+    "motion_limit", ["0.01", "0.02"],
+    "Grid of the motion-adaptive stage's largest tolerance (share of the track's size; 0: none).")
 _WINDOW = flags.DEFINE_integer("window", 121, "Frames the correction size is measured over.")
 _TOLERANCE = flags.DEFINE_float(
     "tolerance", 0.3, "Most PCK@0.05 (points) a level may lose on the tune half.")
@@ -63,15 +74,20 @@ def _rules() -> list[dict]:
   """The grid's distinct rules, in flag order (a floor without its gain is no floor, and
   without a floor its offset is 0)."""
   rules = []
-  grid = (_GAIN, _OFFSET, _MAX_SIGMA, _FLOOR, _FLOOR_GAIN, _FLOOR_OFFSET)
-  for gain, offset, max_sigma, floor, floor_gain, floor_offset in itertools.product(
+  grid = (_GAIN, _OFFSET, _MAX_SIGMA, _FLOOR, _FLOOR_GAIN, _FLOOR_OFFSET, _SPIKES, _MOTION,
+          _MOTION_LIMIT)
+  for (gain, offset, max_sigma, floor, floor_gain, floor_offset, spikes, motion,
+       motion_limit) in itertools.product(
       *(list(dict.fromkeys(float(value) for value in flag.value)) for flag in grid)):
     if (floor > 0) != (floor_gain > 0):
       floor = floor_gain = 0.0
     if floor == 0:
       floor_offset = 0.0
+    if motion == 0:
+      motion_limit = 0.0
     rule = dict(gain=gain, offset=offset, max_sigma=max_sigma, floor=floor,
-                floor_gain=floor_gain, floor_offset=floor_offset)
+                floor_gain=floor_gain, floor_offset=floor_offset, spikes=spikes,
+                motion=motion, motion_limit=motion_limit)
     if rule not in rules:
       rules.append(rule)
   return rules

@@ -110,7 +110,9 @@ def row_nanmedian(values) -> np.ndarray:
 def adaptive_gaussian(refined, poses, confidence, *, gain: float, offset: float,
                       max_sigma: float, window: int = 121, step: float = 0.25,
                       floor: float = 0.0, floor_gain: float = 0.0, floor_offset: float = 0.0,
-                      network=None, network_level=None):
+                      network=None, network_level=None, spikes: float = 0.0,
+                      motion: float = 0.0, motion_limit: float = 0.0,
+                      motion_scale: float = 1.0):
   """Gaussian smoothing of a refined track, as wide as the errors it corrected.
 
   Frame t is smoothed over time with sigma_t = max(clip(gain * (m_t - offset),
@@ -123,7 +125,10 @@ def adaptive_gaussian(refined, poses, confidence, *, gain: float, offset: float,
   selector's): measured on the network's own output, it gives every stretch
   the network corrected at all at least `floor` frames of smoothing, for the
   jitter of the input joints kept there. Between the sigmas of a grid `step`
-  apart, outputs are blended linearly.
+  apart, outputs are blended linearly. In the frames it smooths at all,
+  `spikes` > 0 first takes out isolated spikes (`despike`, before the
+  Gaussian), and `motion` > 0 then smooths further where the motion allows
+  it (`motion_adaptive`).
 
   Args:
     refined: [time, joints, 2] a refiner's output for `poses`; NaN for joints
@@ -139,6 +144,14 @@ def adaptive_gaussian(refined, poses, confidence, *, gain: float, offset: float,
       (n_t); None: `refined`.
     network_level: optional [time] n_t (correction_size of `network` over
       `window`), if the caller has it.
+    spikes: `despike`'s tolerance in units of each joint's noise level in
+      `refined` (`noise_level`; 0: no such stage).
+    motion: `motion_adaptive`'s tolerance in units of each joint's noise
+      level in `refined` (0: no such stage).
+    motion_limit: its largest tolerance, relative to the track's size (0:
+      none).
+    motion_scale: its sigmas and spread in frames, relative to MOTION_SIGMAS
+      and MOTION_SPREAD (a track faster than the model's frame rate: > 1).
 
   Returns:
     [time, joints, 2] float32.
@@ -156,17 +169,12 @@ def adaptive_gaussian(refined, poses, confidence, *, gain: float, offset: float,
     max_sigma = max(max_sigma, floor)
   if not (sigma > 0).any():
     return refined
+  if spikes > 0 or motion > 0:
+    noise = noise_level(refined)
+  if spikes > 0:
+    refined = despike(refined, spikes * noise, sigma > 0)
   grid = np.arange(0.0, max_sigma + step / 2, step)
-  present = np.all(np.isfinite(refined), -1)
-  if (present.all(0) | ~present.any(0)).all():
-    # Every joint placed throughout or never: `gaussian` without its gap filling.
-    placed = np.nan_to_num(refined.astype(np.float64))
-
-    def smooth(sigma):
-      out = ndimage.gaussian_filter1d(placed, sigma, axis=0, mode="nearest")
-      return np.where(present[..., None], out, np.nan).astype(np.float32)
-  else:
-    smooth = functools.partial(gaussian, refined, present.astype(np.float32))
+  smooth = _smoother(refined)
   place = np.clip(sigma / step, 0, len(grid) - 1)
   low = np.floor(place).astype(int)
   high = np.minimum(low + 1, len(grid) - 1)
@@ -176,8 +184,139 @@ def adaptive_gaussian(refined, poses, confidence, *, gain: float, offset: float,
   for index in np.unique(np.concatenate([low, high])):
     versions[index] = refined if index == 0 else smooth(grid[index])
   frames = np.arange(len(refined))
-  return ((1 - weight) * versions[low, frames] + weight * versions[high, frames]).astype(
+  out = ((1 - weight) * versions[low, frames] + weight * versions[high, frames]).astype(
       np.float32)
+  if motion > 0:
+    tolerance = motion * noise
+    if motion_limit > 0:
+      present = np.all(np.isfinite(refined), -1)
+      size = track_size(np.where(present[..., None], refined, np.nan))
+      tolerance = np.minimum(tolerance, motion_limit * size)
+    out = motion_adaptive(out, tolerance, sigma > 0, motion_scale)
+  return out
+
+
+def _smoother(track):
+  """sigma -> `track` Gaussian-smoothed over time (float32; unplaced joints stay NaN)."""
+  present = np.all(np.isfinite(track), -1)
+  if (present.all(0) | ~present.any(0)).all():
+    # Every joint placed throughout or never: `gaussian` without its gap filling.
+    placed = np.nan_to_num(track.astype(np.float64))
+
+    def smooth(sigma):
+      out = ndimage.gaussian_filter1d(placed, sigma, axis=0, mode="nearest")
+      return np.where(present[..., None], out, np.nan).astype(np.float32)
+
+    return smooth
+  return functools.partial(gaussian, track, present.astype(np.float32))
+
+
+def despike(track, tolerance, active):
+  """`track` without isolated spikes: a Hampel filter over three frames.
+
+  A joint whose position lies farther than `tolerance[joint]` from the
+  median (per coordinate) of it and its two neighbours takes that median:
+  a one-frame excursion that comes back goes, while steady motion (its
+  median is itself) and a step that stays are kept.
+
+  Args:
+    track: [time, joints, 2]; NaN where not placed.
+    tolerance: [joints] px; 0: the joint is left as it is.
+    active: [time] bool, the frames this may change.
+
+  Returns:
+    [time, joints, 2] float32.
+  """
+  track = np.asarray(track, np.float32)
+  if len(track) < 3:
+    return track
+  before = np.concatenate([track[:1], track[:-1]])
+  after = np.concatenate([track[1:], track[-1:]])
+  median = np.median(np.stack([before, track, after]), axis=0)
+  off = np.linalg.norm(track.astype(np.float64) - median, axis=-1)
+  limit = np.asarray(tolerance, np.float64)[None, :]
+  replace = (np.asarray(active, bool)[:, None] & (limit > 0) & (off > limit)
+             & np.isfinite(median).all(-1))
+  return np.where(replace[..., None], median, track)
+
+
+# motion_adaptive's sigmas and the frames its choice is spread over (at the model's rate).
+MOTION_SIGMAS = (1.0, 2.0, 3.0, 4.0)
+MOTION_SPREAD = 2
+
+
+def noise_level(track) -> np.ndarray:
+  """Per joint, a robust size of `track`'s frame-to-frame noise (px).
+
+  The median over frames of |x_{t+1} - 2 x_t + x_{t-1}| divided by sqrt(6):
+  white noise of standard deviation s per coordinate gives second
+  differences of about sqrt(6) s, and smooth motion adds little to the
+  median. Joints without three placed consecutive frames get 0.
+
+  Args:
+    track: [time, joints, 2], NaN where a joint is not placed.
+
+  Returns:
+    [joints] float64.
+  """
+  track = np.asarray(track, np.float64)
+  if len(track) < 3:
+    return np.zeros(track.shape[1])
+  second = np.linalg.norm(track[2:] - 2 * track[1:-1] + track[:-2], axis=-1)
+  out = np.zeros(track.shape[1])
+  placed = np.isfinite(second)
+  for joint in np.flatnonzero(placed.any(0)):
+    out[joint] = _median(second[placed[:, joint], joint]) / np.sqrt(6.0)
+  return out
+
+
+def motion_adaptive(track, tolerance, active, scale: float = 1.0):
+  """`track` smoothed further per joint and frame, as far as its motion allows.
+
+  For each joint and frame, the widest of MOTION_SIGMAS (times `scale`)
+  such that the Gaussian-smoothed track, at it and at every narrower one,
+  stays within `tolerance[joint]` of `track`: where the joint moves
+  steadily, smoothing barely moves it and the wide sigmas apply (the jitter
+  left there goes); where it turns or speeds up, smoothing would pull it
+  off its path and the narrow ones (or none) apply. The choice is spread
+  over neighbouring frames (the smallest within MOTION_SPREAD frames, then
+  their mean) so that it changes gradually, and outputs of neighbouring
+  sigmas are blended linearly.
+
+  Args:
+    track: [time, joints, 2]; NaN where not placed (stays NaN).
+    tolerance: [joints] px (adaptive_gaussian: a multiple of `noise_level`
+      of the unsmoothed track, at most a share of the track's size).
+    active: [time] bool, the frames this may change (others: as they are).
+    scale: sigmas and spread in frames relative to MOTION_SIGMAS and
+      MOTION_SPREAD.
+
+  Returns:
+    [time, joints, 2] float32.
+  """
+  track = np.asarray(track, np.float32)
+  active = np.asarray(active, bool)
+  limit = np.asarray(tolerance, np.float64)
+  if not active.any() or not (limit > 0).any() or len(track) < 2:
+    return track
+  smooth = _smoother(track)
+  versions = [track] + [smooth(sigma * scale) for sigma in MOTION_SIGMAS]
+  choice = np.zeros(track.shape[:2])
+  for index, version in enumerate(versions[1:], 1):
+    close = np.linalg.norm(version.astype(np.float64) - track, axis=-1) <= limit
+    choice = np.where(close & (choice == index - 1), index, choice)
+  choice = np.where(active[:, None], choice, 0.0)
+  spread = 2 * round(MOTION_SPREAD * scale) + 1
+  choice = ndimage.minimum_filter1d(choice, spread, axis=0, mode="nearest")
+  choice = ndimage.uniform_filter1d(choice, spread, axis=0, mode="nearest")
+  choice = np.where(active[:, None], choice, 0.0)
+  low = np.floor(choice).astype(int)
+  high = np.minimum(low + 1, len(versions) - 1)
+  weight = (choice - low)[..., None]
+  stacked = np.stack(versions)
+  frames, joints = np.indices(track.shape[:2])
+  out = (1 - weight) * stacked[low, frames, joints] + weight * stacked[high, frames, joints]
+  return np.where(np.isfinite(track), out, np.nan).astype(np.float32)
 
 
 def one_euro_step(value, speed, x, valid, *, min_cutoff: float, beta: float,

@@ -21,7 +21,8 @@ from pose_refine import windows
 _RENAMED_KEYS = {"fill_gaps": "fill_missing"}
 _ABSENT_KEYS = {"fill_missing": False, "model_kind": "seq2seq", "frame_rate": 30.0,
                 "smoothing": {"gain": 0.0, "offset": 0.0, "max_sigma": 2.0, "window": 121,
-                              "floor": 0.0, "floor_gain": 0.0, "floor_offset": 0.0},
+                              "floor": 0.0, "floor_gain": 0.0, "floor_offset": 0.0,
+                              "spikes": 0.0, "motion": 0.0, "motion_limit": 0.0},
                 "selection": {"features": [], "mean": [], "std": [], "coef": [],
                               "threshold": 0.5},
                 "online_selection": {"features": [], "mean": [], "std": [], "coef": [],

@@ -48,6 +48,11 @@ DEFAULT_CHECKPOINT = os.path.join(
 SPARSE_STEP = 0.1
 SPARSE_FPS = 1.0
 
+# The smoother's spike and motion stages (config.smoothing.spikes and motion) read a
+# joint's neighbouring frames as close in time: they run on tracks at this share of
+# the model's frame rate or more (15 fps and up for a 30 fps model).
+MOTION_FPS_SHARE = 0.5
+
 
 def frame_step(points, scores) -> float:
   """The median step of observed joints between consecutive frames, relative to the person's size.
@@ -177,8 +182,9 @@ class Refiner:
       progress: optional callable(done_windows, total_windows).
       fps: the track's frame rate. Below 2/3 of the model's (`frame_rate`, 30
         for the Penn Action models) the track is interpolated up to it,
-        refined, and read back at its own frames (`upsampling`); None: the
-        model's rate, or SPARSE_FPS for a track whose frames lie far apart
+        refined, and read back at its own frames (`upsampling`), where the
+        selector and the smoother then run (`finish`); None: the model's
+        rate, or SPARSE_FPS for a track whose frames lie far apart
         (`track_fps`).
 
     Returns:
@@ -213,16 +219,10 @@ class Refiner:
         batch_size=batch_size, mesh=self.mesh, fill_missing=self.config.fill_missing,
         progress=progress,
     )[0]
-    if factor == 1:
-      refined = self.finish(refined, points, scores, fps)
-    else:
-      # An interpolated-up track is smoothed at the model's rate and selected at its own
-      # frames (the selector reads the input's, not interpolated ones): the smoother's
-      # floor, for input a selector before it keeps, would smooth what the selector then
-      # partly replaces.
-      refined = self.smooth(refined, track["poses"], track["confidence"], self.frame_rate,
-                            floor=not self.selects)[::factor]
-      refined = self.select(refined, points, scores)
+    # An interpolated-up track is read back at its own frames and finished there (the
+    # selector reads the input's frames, not interpolated ones; the smoother's time scales
+    # follow the track's rate).
+    refined = self.finish(refined[::factor], points, scores, fps)
     refined[:, ~seen.any(0)] = np.nan  # Joints never seen in the track are not guessed.
     if not fill_missing:
       refined[~seen] = np.nan
@@ -231,17 +231,18 @@ class Refiner:
                                       fill_missing)
 
   def finish(self, network, poses, confidence, fps: float | None = None, *,
-             selection: bool = True, smoothing: bool = True) -> np.ndarray:
+             selection: bool = True, smoothing: bool = True, motion: bool = True) -> np.ndarray:
     """The checkpoint's input selector, then its smoother, on the model's output for a track.
 
-    What `refine_track` does after the network for a track at the model's
-    rate or faster, and streams do to each sliding window's output.
+    What `refine_track` does after the network (at the track's own frames),
+    and streams do to each sliding window's output.
 
     Args:
       network: [frames, joints, 2] the model's output for `poses` (its skeleton).
       poses, confidence: the model's input.
       fps: the track's frame rate (see `smooth`).
       selection, smoothing: False skips the selector or the smoother.
+      motion: False leaves out the smoother's spike and motion-adaptive stages (streams do).
     """
     refined, nearby = network, None
     if selection and self.selects:
@@ -254,7 +255,7 @@ class Refiner:
     if smoothing:
       same = nearby is not None and self._smoothing_scale(fps)[1] == selector.NEARBY_WINDOW
       refined = self.smooth(refined, poses, confidence, fps, network=network,
-                            network_level=nearby if same else None)
+                            network_level=nearby if same else None, motion=motion)
     return refined
 
   def select(self, refined, poses, confidence, nearby=None) -> np.ndarray:
@@ -294,42 +295,48 @@ class Refiner:
     return rule.gain > 0 or (rule.floor > 0 and rule.floor_gain > 0)
 
   def smooth(self, refined, poses, confidence, fps: float | None = None,
-             network=None, floor: bool = True, network_level=None) -> np.ndarray:
+             network=None, network_level=None, motion: bool = True) -> np.ndarray:
     """The checkpoint's whole-track post-smoother (config.smoothing) on a refined track.
 
     Args:
       refined: [frames, joints, 2] the model's output for `poses` (its skeleton),
         after the input selector if there is one.
       poses, confidence: the model's input.
-      fps: the track's frame rate; above the model's, sigmas and window scale
-        with it (they are set in the model's frames).
+      fps: the track's frame rate (None: the model's); sigmas and window scale
+        with it (they are set in the model's frames: at 15 fps, half as many
+        frames). The spike and motion stages run from MOTION_FPS_SHARE of the
+        model's rate up.
       network: the model's output before the selector (where the smoother's
         floor is measured); None: `refined`.
-      floor: False leaves the rule's floor out (refine_track does for a slow
-        track whose selector runs after the smoother).
       network_level: optional, baselines.correction_size of `network` over
         the smoother's window at this fps, if the caller has it.
+      motion: False leaves out the rule's spike and motion-adaptive stages
+        (config.smoothing.spikes and motion: baselines.despike and
+        baselines.motion_adaptive).
 
     Returns:
       `refined` smoothed (baselines.adaptive_gaussian), or as it is when the
       smoother is off.
     """
     rule = self.config.smoothing
-    if not self.smooths or (rule.gain <= 0 and not floor):
+    if not self.smooths:
       return refined
     from pose_refine import baselines  # pylint: disable=g-import-not-at-top  SciPy on demand.
 
-    faster, window = self._smoothing_scale(fps)
+    scale, window = self._smoothing_scale(fps)
+    motion = motion and scale >= MOTION_FPS_SHARE
     return baselines.adaptive_gaussian(
-        refined, poses, confidence, gain=rule.gain * faster, offset=rule.offset,
-        max_sigma=rule.max_sigma * faster, window=window,
-        floor=rule.floor * faster if floor else 0.0, floor_gain=rule.floor_gain * faster,
-        floor_offset=rule.floor_offset, network=network, network_level=network_level)
+        refined, poses, confidence, gain=rule.gain * scale, offset=rule.offset,
+        max_sigma=rule.max_sigma * scale, window=window, floor=rule.floor * scale,
+        floor_gain=rule.floor_gain * scale, floor_offset=rule.floor_offset, network=network,
+        network_level=network_level, spikes=rule.get("spikes", 0.0) if motion else 0.0,
+        motion=rule.get("motion", 0.0) if motion else 0.0,
+        motion_limit=rule.get("motion_limit", 0.0), motion_scale=scale)
 
   def _smoothing_scale(self, fps: float | None) -> tuple[float, int]:
     """The smoother's time scale at `fps` (its sigmas are set in the model's frames) and window."""
-    faster = max(1.0, (fps or self.frame_rate) / self.frame_rate)
-    return faster, round(self.config.smoothing.window * faster)
+    scale = (fps or self.frame_rate) / self.frame_rate
+    return scale, max(1, round(self.config.smoothing.window * scale))
 
   def stream(self, lookahead: int = 0, *, skeleton: str | skeletons.Skeleton | None = None,
              fill_missing: bool = True, stride: int | None = None,

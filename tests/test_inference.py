@@ -95,7 +95,8 @@ def test_export_writes_a_smoother_that_refine_track_applies(tmp_path):
   assert out.returncode == 0, out.stderr
   config = checkpointing.restore_config(tmp_path / "model")
   assert config["smoothing"] == {"gain": 400.0, "offset": 0.0, "max_sigma": 1.5, "window": 11,
-                                 "floor": 0.0, "floor_gain": 0.0, "floor_offset": 0.0}
+                                 "floor": 0.0, "floor_gain": 0.0, "floor_offset": 0.0,
+                                 "spikes": 0.0, "motion": 0.0, "motion_limit": 0.0}
 
   poses, confidence = test_streaming.track(60, seed=3)
   smoothed = refiner.Refiner(str(tmp_path / "model"))
@@ -115,8 +116,33 @@ def test_export_writes_a_smoother_that_refine_track_applies(tmp_path):
   np.testing.assert_allclose(smoothed.refine_track(poses, confidence, skeleton, fps=60), fast,
                              atol=1e-4)
 
+  # The motion-adaptive stage: after the ramp, where it smooths; at 60 fps its sigmas double.
+  out = _export(f"--workdir={run}", f"--output={tmp_path / 'motion'}",
+                "--smoothing=gain=400,offset=0,max_sigma=1.5,window=11,spikes=2,motion=3,"
+                "motion_limit=0.05")
+  assert out.returncode == 0, out.stderr
+  moving = refiner.Refiner(str(tmp_path / "motion"))
+  rule = dict(gain=400, offset=0, max_sigma=1.5, window=11, spikes=2, motion=3, motion_limit=0.05)
+  expected = baselines.adaptive_gaussian(unsmoothed, poses, confidence, **rule)
+  np.testing.assert_allclose(moving.refine_track(poses, confidence, skeleton), expected,
+                             atol=1e-4)
+  assert np.abs(expected - smoothed.refine_track(poses, confidence, skeleton)).max() > 0.1
+  fast = baselines.adaptive_gaussian(unsmoothed, poses, confidence, **dict(
+      rule, gain=800, max_sigma=3.0, window=22), motion_scale=2.0)
+  np.testing.assert_allclose(moving.refine_track(poses, confidence, skeleton, fps=60), fast,
+                             atol=1e-4)
+  # Below half the model's rate, frames are too far apart for those stages: they are left out.
+  still = refiner.Refiner(str(tmp_path / "motion"))
+  still.config.smoothing.spikes = still.config.smoothing.motion = 0.0
+  for fps, same in ((10, True), (20, False)):
+    moved = np.abs(moving.refine_track(poses, confidence, skeleton, fps=fps)
+                   - still.refine_track(poses, confidence, skeleton, fps=fps)).max()
+    assert (moved == 0) == same, (fps, moved)
+
   out = _export(f"--workdir={run}", f"--output={tmp_path / 'bad'}", "--smoothing=gain")
   assert out.returncode == 1 and "--smoothing item 'gain'" in out.stderr
+  out = _export(f"--workdir={run}", f"--output={tmp_path / 'bad'}", "--smoothing=motion=-1")
+  assert out.returncode == 1 and "spikes, motion and motion_limit must be >= 0" in out.stderr
   out = _export(f"--workdir={run}", f"--output={tmp_path / 'bad'}", "--smoothing=floor=1")
   assert out.returncode == 1 and "floor 1 with floor_gain 0 does nothing" in out.stderr
   out = _export(f"--workdir={run}", f"--output={tmp_path / 'bad'}", "--smoothing=gain=nan")
@@ -173,17 +199,18 @@ def test_export_writes_a_selector_that_refine_track_applies_before_the_smoother(
   assert np.abs(expected - without_offset).max() > 0.1  # The offset narrows the floor's sigma.
   only_selected = refiner.from_spec(f"{tmp_path / 'model'}#smoothing=off")
   np.testing.assert_array_equal(only_selected.refine_track(poses, confidence, skeleton), selected)
-  # A track slower than the model's rate is refined interpolated up and selected at its own frames.
+  # A track slower than the model's rate is refined interpolated up and read back at its own
+  # frames; the selector and the smoother run there, the smoother's time scales a third as
+  # many frames at 10 fps.
   slow = only_selected.refine_track(poses, confidence, skeleton, fps=10)
   slow_unselected = plain.refine_track(poses, confidence, skeleton, fps=10)
   np.testing.assert_array_equal(slow, np.where(confident[..., None], poses, slow_unselected))
-  # There the floor, meant for the input the selector keeps, is left out.
-  no_floor = refiner.Refiner(str(tmp_path / "model"))
-  no_floor.config.smoothing.floor = 0.0
-  np.testing.assert_array_equal(model.refine_track(poses, confidence, skeleton, fps=10),
-                                no_floor.refine_track(poses, confidence, skeleton, fps=10))
-  assert np.abs(model.refine_track(poses, confidence, skeleton)
-                - no_floor.refine_track(poses, confidence, skeleton)).max() > 0.1
+  expected = baselines.adaptive_gaussian(
+      slow, poses, confidence, gain=400 / 3, offset=0, max_sigma=0.5, window=4, floor=1 / 3,
+      floor_gain=20 / 3, floor_offset=0.15, network=slow_unselected)
+  np.testing.assert_allclose(model.refine_track(poses, confidence, skeleton, fps=10), expected,
+                             atol=1e-4)
+  assert np.abs(expected - slow).max() > 0.1
 
   (tmp_path / "bad.json").write_text(json.dumps({"rule": dict(rule, features=["x"])}))
   out = _export(f"--workdir={run}", f"--output={tmp_path / 'bad'}",

@@ -270,6 +270,110 @@ def test_adaptive_gaussian_smooths_only_where_the_refiner_corrected():
   assert np.isnan(out[:, 2]).all() and np.isfinite(np.delete(out, 2, 1)).all()
 
 
+def test_noise_level_reads_white_noise_not_steady_motion():
+  rng = np.random.default_rng(0)
+  frames = np.arange(2000, dtype=np.float64)[:, None, None]
+  steady = np.concatenate([3.0 * frames, 0.001 * frames**2], -1)  # Moving and turning slowly.
+  noise = rng.normal(0, 1.0, (2000, 2, 2)) * np.array([1.0, 4.0])[:, None]
+  level = baselines.noise_level(np.concatenate([steady, steady], 1) + noise)
+  # |second difference| of white noise (s per coordinate) has median 1.18 * sqrt(6) * s.
+  np.testing.assert_allclose(level, [1.18, 4 * 1.18], rtol=0.05)
+  assert baselines.noise_level(np.concatenate([steady, steady], 1)).max() < 0.01
+  gaps = np.concatenate([steady, steady], 1) + noise
+  gaps[::2, 1] = np.nan  # No three consecutive frames placed: no estimate.
+  np.testing.assert_allclose(baselines.noise_level(gaps), [level[0], 0.0])
+
+
+def test_motion_adaptive_smooths_steady_motion_and_keeps_turns():
+  rng = np.random.default_rng(1)
+  t = np.arange(120, dtype=np.float64)
+  # Joint 0 moves steadily; joint 1 reverses sharply at frame 60 (a hit, a bounce).
+  path = np.stack([np.stack([2.0 * t, 0.5 * t], -1),
+                   np.stack([100 - 3.0 * np.abs(t - 60), 0 * t], -1)], 1)
+  track = (path + rng.normal(0, 1.0, path.shape)).astype(np.float32)
+  noise = baselines.noise_level(track)
+  active = np.ones(len(t), bool)
+  out = baselines.motion_adaptive(track, 2 * noise, active)
+
+  def jitter(x, joint, frames):
+    return np.linalg.norm(np.diff(x[frames, joint], 2, axis=0), axis=-1).mean()
+
+  steady = slice(10, 110)
+  assert jitter(out, 0, steady) < 0.4 * jitter(track, 0, steady)
+  assert (np.abs(out[steady, 0] - path[steady, 0]).mean()
+          < 0.7 * np.abs(track[steady, 0] - path[steady, 0]).mean())
+  # At the turn, smoothing would cut the corner (a sigma of 4 frames: 4.8 px at the tip);
+  # the stage stays within its tolerance of the track there.
+  tip = slice(58, 63)
+  assert np.linalg.norm(out[tip, 1] - track[tip, 1], axis=-1).max() <= 2 * noise[1] + 1e-4
+  # Frames not active, and a tolerance of 0, leave the track as it is; unplaced joints stay so.
+  half = np.arange(len(t)) < 60
+  np.testing.assert_array_equal(baselines.motion_adaptive(track, 2 * noise, half)[60:],
+                                track[60:])
+  np.testing.assert_array_equal(baselines.motion_adaptive(track, 0 * noise, active), track)
+  unplaced = track.copy()
+  unplaced[30:40, 0] = np.nan
+  out = baselines.motion_adaptive(unplaced, 2 * noise, active)
+  assert np.isnan(out[30:40, 0]).all() and np.isfinite(out[:30]).all()
+  assert jitter(out, 0, slice(45, 110)) < 0.5 * jitter(track, 0, slice(45, 110))
+
+
+def test_despike_takes_out_one_frame_excursions_and_keeps_steps_and_motion():
+  t = np.arange(40, dtype=np.float32)
+  track = np.stack([np.stack([2 * t, 0 * t], -1), np.stack([0 * t, 50 + 0 * t], -1)], 1)
+  track[:, 1, 1] += np.where(t >= 20, 30.0, 0.0)  # Joint 1 steps at frame 20 and stays.
+  clean = track.copy()
+  track[10, 0] += [0.0, 25.0]  # A one-frame spike on joint 0,
+  track[30, 0] += [0.0, 3.0]  # and a small one, within tolerance.
+  active = np.ones(40, bool)
+  out = baselines.despike(track, np.array([5.0, 5.0]), active)
+  np.testing.assert_array_equal(out[10], clean[10])  # The spike is gone (the median is 2 t),
+  np.testing.assert_array_equal(np.delete(out, 10, 0), np.delete(track, 10, 0))  # nothing else.
+  np.testing.assert_array_equal(baselines.despike(track, np.array([5.0, 5.0]), ~active), track)
+  np.testing.assert_array_equal(baselines.despike(track, np.array([0.0, 5.0]), active), track)
+  gap = track.copy()
+  gap[11, 0] = np.nan  # A neighbour not placed: no median, left as it is.
+  np.testing.assert_array_equal(baselines.despike(gap, np.array([5.0, 5.0]), active)[10],
+                                track[10])
+
+
+def test_adaptive_gaussian_motion_stage_runs_where_the_ramp_smooths():
+  rng = np.random.default_rng(2)
+  t = np.arange(200, dtype=np.float32)[:, None, None]
+  # Five joints on slow, smooth paths.
+  truth = 300 + rng.normal(0, 50, (1, 5, 2)).astype(np.float32) + 40 * np.sin(
+      t / 30 + rng.uniform(0, 6, (1, 5, 2)).astype(np.float32))
+  confidence = np.ones(truth.shape[:2], np.float32)
+  poses = truth.copy()
+  poses[:100] += rng.normal(0, 20, poses[:100].shape).astype(np.float32)
+  refined = truth.copy()
+  refined[:100] += rng.normal(0, 2, refined[:100].shape).astype(np.float32)
+  rule = dict(gain=200, offset=0.01, max_sigma=1.0, window=21)
+  ramp = baselines.adaptive_gaussian(refined, poses, confidence, **rule)
+  np.testing.assert_array_equal(
+      baselines.adaptive_gaussian(refined, poses, confidence, motion=0.0, motion_limit=0.01,
+                                  **rule), ramp)
+  out = baselines.adaptive_gaussian(refined, poses, confidence, motion=3.0, **rule)
+  np.testing.assert_array_equal(out[115:], refined[115:])  # Where the ramp is 0: untouched.
+
+  def accel_error(x):
+    return np.linalg.norm(np.diff(x[5:95] - truth[5:95], 2, axis=0), axis=-1).mean()
+
+  assert accel_error(out) < 0.8 * accel_error(ramp)
+  size = baselines.track_size(refined)
+  capped = baselines.adaptive_gaussian(refined, poses, confidence, motion=3.0,
+                                       motion_limit=0.5 / size, **rule)
+  spiked = refined.copy()
+  spiked[50, 1] += 40.0  # A spike where the ramp smooths: despike takes it out first.
+  plain = baselines.adaptive_gaussian(spiked, poses, confidence, **rule)
+  despiked = baselines.adaptive_gaussian(spiked, poses, confidence, spikes=3.0, **rule)
+  assert np.abs(despiked[48:53, 1] - truth[48:53, 1]).max() < 0.3 * np.abs(
+      plain[48:53, 1] - truth[48:53, 1]).max()
+  np.testing.assert_array_equal(despiked[115:], spiked[115:])  # Not where the ramp is 0.
+  assert np.linalg.norm(capped - ramp, axis=-1).max() <= 0.5 + 1e-4  # At most 0.5 px,
+  assert 0 < accel_error(out) < accel_error(capped) < accel_error(ramp)  # and less smoothing.
+
+
 def test_adaptive_gaussian_floor_reads_the_networks_corrections():
   truth, rng = _jittery_walk()
   confidence = np.ones(truth.shape[:2], np.float32)
