@@ -18,9 +18,11 @@ python -m launch.tune_selection --config=configs/penn_action.py \
 python -m launch.export --workdir=workdirs/pretrained_export \
     --selection=workdirs/tune_selection/selection.json --output=workdirs/pretrained_selected
 python -m launch.tune_smoothing --config=configs/penn_action.py \
-    --checkpoint=workdirs/pretrained_selected --output=workdirs/tune_smoothing
+    --checkpoint=workdirs/pretrained_selected --output=workdirs/tune_smoothing \
+    --gain=80,100,120 --offset=0,0.005 --max_sigma=3 --floor=0.75,1 --floor_offset=0,0.0025
 python -m launch.export --workdir=workdirs/pretrained_selected \
-    --smoothing=gain=100,offset=0.005,max_sigma=3,floor=0.75,floor_gain=2000,window=121 \
+    --smoothing=gain=80,offset=0,max_sigma=3,floor=0.75,floor_gain=2000,spikes=4,motion=1,\
+motion_limit=0.02,window=121 \
     --output=workdirs/pretrained_smoothed
 python -m launch.tune_online_selection --config=configs/penn_action.py \
     --checkpoint=workdirs/pretrained_smoothed --output=workdirs/tune_online_selection
@@ -36,7 +38,10 @@ launch.tune_selection fitted on the training error family
 truth than the model's output), and `smoothing`, the whole-track
 post-smoother that launch.tune_smoothing then picked on the same family
 (baselines.adaptive_gaussian, with a floor of 0.75 frames wherever the
-network corrected anything, for the input jitter the selector keeps), and
+network corrected anything, for the input jitter the selector keeps; where
+it smooths, one-frame spikes are taken out first and steady motion is
+smoothed further after it: baselines.despike, baselines.motion_adaptive),
+and
 `online_selection`, the selector of streams at lookahead 0 that
 launch.tune_online_selection fitted on the same family (cues from frame t
 and the frames before it; a One-Euro filter over its output where the
@@ -89,8 +94,9 @@ def get_config(arg=None):
   # as launch.tune_smoothing picked it on the training error family, after the
   # input selector (launch.export --selection; its coefficients are in the
   # checkpoint, fitted by launch.tune_selection at this threshold).
-  config.export_smoothing = dict(gain=100.0, offset=0.005, max_sigma=3.0, window=121, floor=0.75,
-                                 floor_gain=2000.0, floor_offset=0.0)
+  config.export_smoothing = dict(gain=80.0, offset=0.0, max_sigma=3.0, window=121, floor=0.75,
+                                 floor_gain=2000.0, floor_offset=0.0, spikes=4.0, motion=1.0,
+                                 motion_limit=0.02)
   config.export_selection_threshold = 0.5
   # The lookahead-0 selector's setting that launch.tune_online_selection kept on
   # the training error family (launch.export --online_selection; its
