@@ -72,7 +72,7 @@ _METRICS = ("pck@0.05", "pck@0.1", "accel_error", "mean_error")
 
 def _rules() -> list[dict]:
   """The grid's distinct rules, in flag order (a floor without its gain is no floor, and
-  without a floor its offset is 0)."""
+  without a floor its offset is 0; motion 0 has no limit, and no smoother no stages)."""
   rules = []
   grid = (_GAIN, _OFFSET, _MAX_SIGMA, _FLOOR, _FLOOR_GAIN, _FLOOR_OFFSET, _SPIKES, _MOTION,
           _MOTION_LIMIT)
@@ -85,6 +85,8 @@ def _rules() -> list[dict]:
       floor_offset = 0.0
     if motion == 0:
       motion_limit = 0.0
+    if gain == 0 and floor == 0:  # No smoother: no stages within it.
+      spikes = motion = motion_limit = 0.0
     rule = dict(gain=gain, offset=offset, max_sigma=max_sigma, floor=floor,
                 floor_gain=floor_gain, floor_offset=floor_offset, spikes=spikes,
                 motion=motion, motion_limit=motion_limit)

@@ -96,10 +96,14 @@ class Refiner:
       where it is likely closer to the truth than the model's output; the
       shipped model has both); None or True: the checkpoint's (off if it
       has none).
+    motion: False turns off the smoother's spike and motion-adaptive stages
+      (config.smoothing.spikes and motion; the shipped model has both);
+      None or True: the checkpoint's.
   """
 
   def __init__(self, checkpoint: str | None = None, *, deadzone: float | None = None,
-               smoothing: bool | None = None, selection: bool | None = None):
+               smoothing: bool | None = None, selection: bool | None = None,
+               motion: bool | None = None):
     self.checkpoint = os.fspath(checkpoint or DEFAULT_CHECKPOINT)
     self.config = inference.load_config(self.checkpoint)
     if deadzone is not None:
@@ -109,6 +113,9 @@ class Refiner:
     if smoothing is False:
       self.config.smoothing.gain = 0.0
       self.config.smoothing.floor = 0.0
+    if motion is False:
+      self.config.smoothing.spikes = 0.0
+      self.config.smoothing.motion = 0.0
     if selection is False:
       self.config.selection.coef = []
       self.config.online_selection.coef = []
@@ -436,10 +443,10 @@ def load(checkpoint: str | None = None) -> Refiner:
 
 
 def from_spec(spec: str) -> Refiner:
-  """A Refiner from "CHECKPOINT[#deadzone=D][#smoothing=off][#selection=off]".
+  """A Refiner from "CHECKPOINT[#deadzone=D][#smoothing=off][#selection=off][#motion=off]".
 
-  "" or "shipped" is the shipped model; `deadzone`, `smoothing` and
-  `selection` as in Refiner.
+  "" or "shipped" is the shipped model; `deadzone`, `smoothing`,
+  `selection` and `motion` as in Refiner.
   """
   path, *options = spec.split("#")
   settings = {}
@@ -447,11 +454,11 @@ def from_spec(spec: str) -> Refiner:
     key, _, value = option.partition("=")
     if key == "deadzone" and value:
       settings["deadzone"] = float(value)
-    elif key in ("smoothing", "selection") and value in ("off", "on"):
+    elif key in ("smoothing", "selection", "motion") and value in ("off", "on"):
       settings[key] = value == "on"
     else:
       raise ValueError(f"{spec!r}: unknown option {option!r}; expected #deadzone=D, "
-                       "#smoothing=off or #selection=off.")
+                       "#smoothing=off, #selection=off or #motion=off.")
   return Refiner(None if path in ("", "shipped") else path, **settings)
 
 

@@ -60,5 +60,6 @@ def test_whole_track_benchmark_times_each_stage_and_rewrites_its_table(tmp_path)
   assert text.startswith("kept\n") and text.endswith("after\n") and "old" not in text
   rows = json.loads((tmp_path / "whole_track.json").read_text())["rows"]
   assert [r["checkpoint"] for r in rows] == [
-      "shipped#selection=off#smoothing=off", "shipped#selection=off", "shipped"]
+      "shipped#selection=off#smoothing=off", "shipped#selection=off", "shipped#motion=off",
+      "shipped"]
   assert all(r["seconds"] > 0 and f"`{r['checkpoint']}`" in text for r in rows)

@@ -270,19 +270,24 @@ def test_tune_smoothing_launcher_keeps_pck_and_picks_the_smoothest(data_dir, tmp
              "--config=configs/synthetic.py:runlocal=True", f"--config.data_dir={data_dir}",
              f"--output={tmp_path}", "--levels=0,3", "--gain=0,100,400", "--offset=0",
              "--max_sigma=2", "--floor=0,1", "--floor_gain=2000,0", "--floor_offset=0,0.01",
-             "--window=31", "--clean_tolerance=0"]
+             "--window=31", "--clean_tolerance=0", "--spikes=0,2", "--motion=0,1",
+             "--motion_limit=0.02"]
   result = subprocess.run(command, cwd=conftest.ROOT, env=conftest.subprocess_env(),
                           capture_output=True, text=True, timeout=600)
   assert result.returncode == 0, result.stderr[-2000:]
   record = json.loads((tmp_path / "tune_smoothing.json").read_text())
   settings = record["settings"]
-  assert [(s["rule"]["gain"], s["rule"]["floor"], s["rule"]["floor_offset"])
-          for s in settings] == [
+  plain = [s["rule"] for s in settings if s["rule"]["spikes"] == s["rule"]["motion"] == 0]
+  assert [(r["gain"], r["floor"], r["floor_offset"]) for r in plain] == [
       (0.0, 0.0, 0.0), (0.0, 1.0, 0.0), (0.0, 1.0, 0.01), (100.0, 0.0, 0.0), (100.0, 1.0, 0.0),
       (100.0, 1.0, 0.01), (400.0, 0.0, 0.0), (400.0, 1.0, 0.0), (400.0, 1.0, 0.01)]
   # (A floor gain of 0 makes every floor no floor, and a floor offset without a floor is
-  # none: no more rules.) Gain and floor 0 is no smoother: the model's own scores, and
-  # always allowed.
+  # none: no more rules.) Every smoother also with spikes 2, motion 1 (limit 0.02) and both;
+  # no smoother has no stages.
+  assert len(settings) == 1 + 8 * 4
+  assert all(s["rule"]["motion_limit"] == (0.02 if s["rule"]["motion"] else 0.0)
+             for s in settings)
+  # Gain and floor 0 is no smoother: the model's own scores, and always allowed.
   assert settings[0]["tune"] == record["unsmoothed_tune"] and settings[0]["allowed"]
   allowed = [s for s in settings if s["allowed"]]
   clean = record["unsmoothed_tune"]["0.0"]["mean_error"]

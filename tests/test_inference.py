@@ -132,8 +132,8 @@ def test_export_writes_a_smoother_that_refine_track_applies(tmp_path):
   np.testing.assert_allclose(moving.refine_track(poses, confidence, skeleton, fps=60), fast,
                              atol=1e-4)
   # Below half the model's rate, frames are too far apart for those stages: they are left out.
-  still = refiner.Refiner(str(tmp_path / "motion"))
-  still.config.smoothing.spikes = still.config.smoothing.motion = 0.0
+  still = refiner.from_spec(f"{tmp_path / 'motion'}#motion=off")
+  assert still.config.smoothing.spikes == still.config.smoothing.motion == 0.0
   for fps, same in ((10, True), (20, False)):
     moved = np.abs(moving.refine_track(poses, confidence, skeleton, fps=fps)
                    - still.refine_track(poses, confidence, skeleton, fps=fps)).max()
