@@ -399,22 +399,23 @@ def test_slow_tracks_are_refined_at_the_models_frame_rate():
            + rng.normal(0, 40, (1, 13, 2)) + rng.normal(0, 2, (50, 13, 2))).astype(np.float32)
   confidence = rng.uniform(0.5, 1.0, (50, 13)).astype(np.float32)
   skeleton = skeletons.get_skeleton("penn_action")
-  unselected = refiner.load("shipped#selection=off")
-  slow = unselected.refine_track(poses, confidence, skeleton, fps=15)
-  # The same as refining the track interpolated to 30 fps and keeping its own frames.
-  up = unselected.refine_track(*windows.upsample(poses, confidence, 2), skeleton)
+  network = refiner.load("shipped#selection=off#smoothing=off")
+  slow = network.refine_track(poses, confidence, skeleton, fps=15)
+  # The network's output: the same as refining the track interpolated to 30 fps and keeping
+  # its own frames.
+  up = network.refine_track(*windows.upsample(poses, confidence, 2), skeleton)
   np.testing.assert_allclose(slow, up[::2], atol=1e-4)
-  assert np.abs(slow - unselected.refine_track(poses, confidence, skeleton)).max() > 0.1
-  # The input selector then chooses at the track's own frames, not the interpolated ones,
-  # after a smoother without its floor (that is for the input a selector before it keeps).
-  no_floor = refiner.from_spec("shipped#selection=off")
-  no_floor.config.smoothing.floor = 0.0
-  slow_no_floor = no_floor.refine_track(poses, confidence, skeleton, fps=15)
-  assert np.abs(slow - slow_no_floor).max() > 0.1
-  np.testing.assert_array_equal(model.refine_track(poses, confidence, skeleton, fps=15),
-                                model.select(slow_no_floor, poses, confidence))
+  assert np.abs(slow - network.refine_track(poses, confidence, skeleton)).max() > 0.1
+  # The input selector and the smoother then run at the track's own frames (the selector
+  # chooses among its inputs, not interpolated ones), the smoother's time scales at 15 fps.
+  refined = model.refine_track(poses, confidence, skeleton, fps=15)
+  np.testing.assert_array_equal(refined, model.finish(slow, poses, confidence, 15))
+  assert np.abs(refined - model.finish(slow, poses, confidence)).max() > 0.1
+  # At 25 fps the network sees the track as it is; only the smoother's scale differs.
+  as_is = network.refine_track(poses, confidence, skeleton)
+  np.testing.assert_array_equal(network.refine_track(poses, confidence, skeleton, fps=25), as_is)
   np.testing.assert_array_equal(model.refine_track(poses, confidence, skeleton, fps=25),
-                                model.refine_track(poses, confidence, skeleton))
+                                model.finish(as_is, poses, confidence, 25))
   assert model.windows(50, fps=15) == model.windows(99)
 
 
