@@ -350,3 +350,42 @@ for set in youtube_weak youtube_strong; do
   "$python" -m launch.report --config=configs/pretrained.py:eval=$set --split=train --fps=0.43 \
     --overlays=0 --checkpoint=shipped=shipped --output="$out/shipped_${set}_train"
 done
+# The smoother's spike and motion stages (RESULTS.md "Spikes and steady motion" and "The shipped
+# model"): the smoother re-tuned on the training family's tune half with both stages in its grid
+# (its export is pose_refine/pretrained since 2026-12-08; "motion only" from a first grid without
+# the spike stage), then the shipped model against error level with the peer
+# (docs/robustness_shipped.png), frame rate, the report sets and lookahead.
+until_1208="$out/shipped_online"
+"$python" -m launch.tune_smoothing --config=configs/penn_action.py --checkpoint="$until_1208" \
+  --output="$out/tune_smoothing_spikes" --gain=80,100,120 --offset=0,0.005 --max_sigma=3 \
+  --floor=0.75,1 --floor_offset=0,0.0025
+"$python" -m launch.tune_smoothing --config=configs/penn_action.py --checkpoint="$until_1208" \
+  --output="$out/tune_smoothing_motion" --gain=80,100,120 --offset=0,0.005 --max_sigma=3 \
+  --floor=0.5,0.75,1 --floor_offset=0,0.0025 --spikes=0 --motion=0,1,2,3 \
+  --motion_limit=0.005,0.01,0.02
+motion_only="gain=100,offset=0.005,max_sigma=3,floor=0.75,floor_gain=2000,motion=1,motion_limit=0.02"
+[ -d "$out/motion_only" ] || "$python" -m launch.export --workdir="$until_1208" \
+  --smoothing="$motion_only,window=121" --output="$out/motion_only"
+spikes="gain=80,offset=0,max_sigma=3,floor=0.75,floor_gain=2000,spikes=4,motion=1,motion_limit=0.02"
+[ -d "$out/shipped_1208" ] || "$python" -m launch.export --workdir="$until_1208" \
+  --smoothing="$spikes,window=121" --output="$out/shipped_1208"
+reuse main spikes robustness.json
+robustness --output="$out/spikes" --families=heldout,train --levels=0,1,2,3,4 \
+  --models="shipped=$out/shipped_1208,previous=$until_1208,motion_only=$out/motion_only"
+reuse main spikes_off robustness.json
+robustness --output="$out/spikes_off" --families=heldout,train --levels=0,1,2,3,4 --wrong_joint= \
+  --models="stages_off=$out/shipped_1208#motion=off"
+reuse rates_told spikes_rates robustness.json
+robustness --output="$out/spikes_rates" --models="shipped=$out/shipped_1208,previous=$until_1208" \
+  --families=heldout,train --levels=0,1,3 --rates=0.5,2 --wrong_joint= --tell_fps=30
+reuse main spikes_peer robustness.json
+robustness --output="$out/spikes_peer" --families=heldout,train --levels=0,1,2,3,4 --wrong_joint= \
+  --models="shipped=$out/shipped_1208,until_1208=$until_1208,smoothnet_style=$out/mlp_robust"
+cp "$out/spikes_peer/robustness.png" docs/robustness_shipped.png
+report_sets spikes --checkpoint="shipped=$out/shipped_1208" --checkpoint="previous=$until_1208"
+for set in youtube_weak youtube_strong; do
+  "$python" -m launch.report --config=configs/pretrained.py:eval=$set --split=train --fps=0.43 \
+    --overlays=0 --checkpoint="shipped=$out/shipped_1208" --checkpoint="previous=$until_1208" \
+    --output="$out/spikes_${set}_train"
+done
+online_run online_spikes --models="shipped=$out/shipped_1208"
