@@ -250,8 +250,10 @@ def noise_level(track) -> np.ndarray:
 
   The median over frames of |x_{t+1} - 2 x_t + x_{t-1}| divided by sqrt(6):
   white noise of standard deviation s per coordinate gives second
-  differences of about sqrt(6) s, and smooth motion adds little to the
-  median. Joints without three placed consecutive frames get 0.
+  differences of standard deviation sqrt(6) s per coordinate, so this is
+  about 1.18 s (the median length of such a 2-D vector), and smooth motion
+  adds little to the median. Joints without three placed consecutive
+  frames get 0.
 
   Args:
     track: [time, joints, 2], NaN where a joint is not placed.
