@@ -29,10 +29,7 @@ _SMOOTHING = flags.DEFINE_list(
     "smoothing", None, "The whole-track post-smoother written into the config "
     "(config.smoothing, baselines.adaptive_gaussian), as key=value pairs of gain, offset, "
     "max_sigma, window, floor, floor_gain, floor_offset, spikes, motion and motion_limit "
-    "(launch.tune_smoothing "
-    "prints them); "
-    "'off': none; "
-    "default: the run's.")
+    "(launch.tune_smoothing prints them); 'off': none; default: the run's.")
 _SELECTION = flags.DEFINE_string(
     "selection", None, "The input selector written into the config (config.selection, "
     "pose_refine.selection): the selection.json of launch.tune_selection, or 'off'; default: "

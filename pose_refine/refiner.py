@@ -331,14 +331,13 @@ class Refiner:
     from pose_refine import baselines  # pylint: disable=g-import-not-at-top  SciPy on demand.
 
     scale, window = self._smoothing_scale(fps)
-    motion = motion and scale >= MOTION_FPS_SHARE
+    stages = (dict(spikes=rule.spikes, motion=rule.motion, motion_limit=rule.motion_limit)
+              if motion and scale >= MOTION_FPS_SHARE else {})
     return baselines.adaptive_gaussian(
         refined, poses, confidence, gain=rule.gain * scale, offset=rule.offset,
         max_sigma=rule.max_sigma * scale, window=window, floor=rule.floor * scale,
         floor_gain=rule.floor_gain * scale, floor_offset=rule.floor_offset, network=network,
-        network_level=network_level, spikes=rule.get("spikes", 0.0) if motion else 0.0,
-        motion=rule.get("motion", 0.0) if motion else 0.0,
-        motion_limit=rule.get("motion_limit", 0.0), motion_scale=scale)
+        network_level=network_level, motion_scale=scale, **stages)
 
   def _smoothing_scale(self, fps: float | None) -> tuple[float, int]:
     """The smoother's time scale at `fps` (its sigmas are set in the model's frames) and window."""

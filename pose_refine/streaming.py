@@ -357,7 +357,7 @@ class Stream:
       self._history = selector.ONLINE_WINDOW - 1  # Frames of measures the cues read besides t.
       finish = {"online": rule}
     self._finish_kind = next(iter(finish)) if finish else None
-    # Streams leave out the smoother's motion-adaptive stage (stream_finish has none).
+    # Streams leave out the smoother's spike and motion stages (stream_finish has neither).
     self._finish = functools.partial(refiner.finish, motion=False)
     self.model_skeleton = refiner.skeleton
     self.skeleton = skeleton or refiner.skeleton

@@ -57,8 +57,8 @@ def test_a_windows_finished_frame_is_refiner_finish():
   selection_rule = _window_rule()
   # Streams leave out the motion-adaptive stage: what they return is finish(motion=False).
   smoothing_rule = {"gain": 100.0, "offset": 0.005, "max_sigma": 3.0, "window": 121,
-                    "floor": 0.75, "floor_gain": 2000.0, "floor_offset": 0.0, "motion": 2.0,
-                    "motion_limit": 0.01}
+                    "floor": 0.75, "floor_gain": 2000.0, "floor_offset": 0.0, "spikes": 4.0,
+                    "motion": 2.0, "motion_limit": 0.01}
   numpy_model = _numpy_refiner(selection_rule, smoothing_rule)
   windows = []  # (network, poses, confidence) from tracks of little to much noise.
   for seed, jitter in enumerate((0.0, 0.5, 2.0, 8.0, 20.0)):
